@@ -1,0 +1,1 @@
+//! Introspection for mysql (being written).

@@ -1,0 +1,1 @@
+//! Introspection for postgres (being written).

@@ -1,0 +1,1 @@
+//! Introspection for sqlite (being written).

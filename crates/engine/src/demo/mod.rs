@@ -1,0 +1,1 @@
+//! The Perfex-shaped demo database (being written).

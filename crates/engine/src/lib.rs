@@ -1,0 +1,4 @@
+//! Data Builder engine.
+pub mod catalog;
+pub mod demo;
+pub mod value;

@@ -1,0 +1,84 @@
+//! What every handler shares: the pools, the current catalog (swapped whole on
+//! reload), the state store, the configuration and derived keys.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use databuilder_engine::catalog::{self, Catalog, CatalogConfig};
+use databuilder_engine::exec::{Db, DbError};
+use databuilder_engine::plan::Ctx;
+use databuilder_engine::principal::Principal;
+
+use crate::config::Config;
+use crate::state::State;
+use crate::state::tokens::TokenRecord;
+
+/// How long a token lookup is trusted; revocations reach every instance within it.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// The shared application state.
+pub struct AppState {
+    pub db: Db,
+    pub state: State,
+    pub config: Config,
+    pub catalog_config: CatalogConfig,
+    pub cursor_key: Vec<u8>,
+    catalog: RwLock<Arc<Catalog>>,
+    token_cache: Mutex<HashMap<String, (Instant, Option<TokenRecord>)>>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(db: Db, state: State, config: Config, catalog_config: CatalogConfig, catalog: Catalog, cursor_key: Vec<u8>) -> AppState {
+        AppState {
+            db,
+            state,
+            config,
+            catalog_config,
+            cursor_key,
+            catalog: RwLock::new(Arc::new(catalog)),
+            token_cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The current catalog snapshot.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Planner context for a principal.
+    pub fn ctx<'a>(&'a self, catalog: &'a Catalog, principal: &'a Principal) -> Ctx<'a> {
+        Ctx { catalog, principal, cursor_key: &self.cursor_key }
+    }
+
+    /// Re-read the schema; returns the number of resources.
+    pub async fn reload_catalog(&self) -> Result<usize, DbError> {
+        let fresh = catalog::load(&self.db, &self.catalog_config).await?;
+        let n = fresh.tables.len();
+        if let Ok(mut c) = self.catalog.write() {
+            *c = Arc::new(fresh);
+        }
+        Ok(n)
+    }
+
+    /// A token by hash, through a short cache (negative answers are cached too).
+    pub async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, DbError> {
+        if let Ok(cache) = self.token_cache.lock() {
+            if let Some((at, rec)) = cache.get(hash) {
+                if at.elapsed() < TOKEN_CACHE_TTL {
+                    return Ok(rec.clone());
+                }
+            }
+        }
+        let rec = self.state.token_by_hash(hash).await?;
+        if let Ok(mut cache) = self.token_cache.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash.to_string(), (Instant::now(), rec.clone()));
+        }
+        Ok(rec)
+    }
+}

@@ -1,0 +1,200 @@
+//! `databuilder token create|list|show|revoke|rotate`. Tokens are printed once;
+//! only their SHA-256 is stored.
+
+use std::collections::BTreeMap;
+
+use clap::{Args, Subcommand};
+use databuilder_engine::catalog::{self, Catalog};
+use databuilder_engine::principal::{Crud, Policy, Scopes};
+
+use super::Cli;
+use crate::config::parse_duration;
+use crate::state::State;
+use crate::state::tokens::TokenRecord;
+use crate::startup;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once.
+    Create(CreateArgs),
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one token.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token; it stops working within 5 s on every instance.
+    Revoke { id: i64 },
+    /// Give a token a new secret (printed once); the old one stops working.
+    Rotate {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// A name to recognise the token by.
+    #[arg(long)]
+    pub name: String,
+    /// Table permission `RESOURCE:LETTERS` with letters from `crud` (`r` read only); `*` for every table. Repeatable.
+    #[arg(long = "table", value_name = "RESOURCE:crud")]
+    pub tables: Vec<String>,
+    /// Allow a saved view (repeatable); none means all views.
+    #[arg(long = "view", value_name = "SLUG")]
+    pub views: Vec<String>,
+    /// Scopes: tables, views, write (repeatable). Default: tables and views, plus write when a table grants c, u or d.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Row filter `RESOURCE:COL=VALUE` (repeatable): the token sees and writes only matching rows.
+    #[arg(long = "row-filter", value_name = "RESOURCE:COL=VALUE")]
+    pub row_filters: Vec<String>,
+    /// Client IP allowlist entry (repeatable).
+    #[arg(long = "cidr", value_name = "CIDR")]
+    pub cidrs: Vec<String>,
+    /// Allowed browser Origin (repeatable).
+    #[arg(long = "origin", value_name = "URL")]
+    pub origins: Vec<String>,
+    /// Requests per minute for this token.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+    /// Lifetime, e.g. `90d`, `12h`.
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<String>,
+    /// A sandbox token: reads everything non-sensitive, writes always roll back.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// An admin token: every non-sensitive table, every permission.
+    #[arg(long)]
+    pub admin: bool,
+    /// Required to grant sensitive tables (staff, contacts, options, …).
+    #[arg(long)]
+    pub allow_sensitive: bool,
+    /// Print JSON: {"id","name","token","hmac_secret"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
+    let cfg = cli.config()?;
+    let (db, state) = startup::connect(&cfg).await?;
+    match cmd {
+        TokenCommand::Create(args) => {
+            let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
+            create(&state, &catalog, args).await
+        }
+        TokenCommand::List { json } => {
+            let all = state.list_tokens().await.map_err(|e| e.to_string())?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&all.iter().map(TokenRecord::to_json).collect::<Vec<_>>()).unwrap_or_default());
+            } else {
+                for t in &all {
+                    println!("{:>5}  {:<24} {}…  {}", t.id, t.name, t.hint, if t.active() { "active" } else { "inactive" });
+                }
+            }
+            Ok(())
+        }
+        TokenCommand::Show { id, json } => {
+            let t = state.token(*id).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no token {id}"))?;
+            let j = t.to_json();
+            println!("{}", if *json { j.to_string() } else { serde_json::to_string_pretty(&j).unwrap_or_default() });
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            if state.revoke_token(*id).await.map_err(|e| e.to_string())? {
+                println!("token {id} revoked");
+                Ok(())
+            } else {
+                Err(format!("no active token {id}"))
+            }
+        }
+        TokenCommand::Rotate { id, json } => {
+            let token = state.rotate_token(*id).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no active token {id}"))?;
+            if *json {
+                println!("{}", serde_json::json!({"id": id, "token": token}));
+            } else {
+                println!("{token}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Build a policy from the flags, checked against the live catalog.
+pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
+    let mut tables = BTreeMap::new();
+    for spec in &a.tables {
+        let (res, letters) = spec.rsplit_once(':').ok_or_else(|| format!("--table {spec}: expected RESOURCE:LETTERS"))?;
+        let crud = Crud::parse(letters).map_err(|e| format!("--table {spec}: {e}"))?;
+        if res != "*" {
+            let idx = catalog.resource(res).ok_or_else(|| format!("--table {spec}: no resource `{res}`"))?;
+            if catalog.table(idx).sensitive && !a.allow_sensitive {
+                return Err(format!("--table {spec}: `{res}` is a sensitive table; add --allow-sensitive to grant it"));
+            }
+        }
+        tables.insert(res.to_string(), crud);
+    }
+    let mut row_filters: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for spec in &a.row_filters {
+        let bad = || format!("--row-filter {spec}: expected RESOURCE:COL=VALUE");
+        let (res, rest) = spec.split_once(':').ok_or_else(bad)?;
+        let (col, value) = rest.split_once('=').ok_or_else(bad)?;
+        let idx = catalog.resource(res).ok_or_else(|| format!("--row-filter {spec}: no resource `{res}`"))?;
+        let t = catalog.table(idx);
+        let c = t.column_index(col).ok_or_else(|| format!("--row-filter {spec}: no column `{col}` in `{res}`"))?;
+        databuilder_engine::value::Value::from_text(t.columns[c].kind, value).map_err(|e| format!("--row-filter {spec}: {e}"))?;
+        row_filters.entry(res.to_string()).or_default().push((col.to_string(), value.to_string()));
+    }
+    let scopes = if a.scopes.is_empty() {
+        Scopes { tables: true, views: true, write: a.admin || tables.values().any(|c| c.any_write()) }
+    } else {
+        let mut s = Scopes { tables: false, views: false, write: false };
+        for name in &a.scopes {
+            match name.as_str() {
+                "tables" => s.tables = true,
+                "views" => s.views = true,
+                "write" => s.write = true,
+                other => return Err(format!("--scope {other}: expected tables, views or write")),
+            }
+        }
+        s
+    };
+    Ok(Policy {
+        admin: a.admin,
+        sandbox: a.sandbox,
+        scopes,
+        tables,
+        columns: BTreeMap::new(),
+        row_filters,
+        views: a.views.clone(),
+        allow_sensitive: a.allow_sensitive,
+        cidrs: a.cidrs.clone(),
+        origins: a.origins.clone(),
+        rate: a.rate,
+    })
+}
+
+async fn create(state: &State, catalog: &Catalog, a: &CreateArgs) -> Result<(), String> {
+    let policy = policy(catalog, a)?;
+    let expires_at = match &a.expires {
+        Some(d) => {
+            let d = parse_duration(d).ok_or_else(|| format!("--expires {d}: expected a duration like 90d"))?;
+            Some(crate::state::now() + chrono::Duration::from_std(d).map_err(|e| e.to_string())?)
+        }
+        None => None,
+    };
+    let (rec, token) = state.create_token(&a.name, &policy, expires_at).await.map_err(|e| e.to_string())?;
+    if a.json {
+        println!("{}", serde_json::json!({"id": rec.id, "name": rec.name, "token": token, "hmac_secret": null}));
+    } else {
+        println!("{token}");
+        eprintln!("token {} `{}` created; it is shown only once", rec.id, rec.name);
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! Configuration: one typed struct, loaded in layers — defaults, then the TOML
+//! file, then `DATABUILDER_<SECTION>_<KEY>` environment variables, then flags.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub server: ServerConfig,
+    pub security: SecurityConfig,
+    pub catalog: CatalogSection,
+    /// Directory relative paths are resolved against (the config file's directory).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…`, `mysql://…` or `postgres://…`.
+    pub url: String,
+    /// Table prefix stripped from resource names.
+    pub prefix: String,
+    /// Optional separate database for the state tables.
+    pub state_url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: String::new(), prefix: "tbl".into(), state_url: String::new(), max_connections: 16 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8080".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Accept `?token=` (off by default: tokens in URLs leak into logs).
+    pub allow_query_token: bool,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Handler time limit, e.g. `10s`.
+    pub handler_timeout: String,
+    /// Header read timeout (slowloris), e.g. `10s`.
+    pub header_timeout: String,
+    /// Requests per minute per token unless the token says otherwise.
+    pub default_rate: u32,
+    /// Sensitive tables (names without prefix).
+    pub sensitive_tables: Vec<String>,
+    /// Master key file (when `DATABUILDER_MASTER_KEY` is not set).
+    pub master_key_file: String,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            allow_query_token: false,
+            body_limit: 256 * 1024,
+            handler_timeout: "10s".into(),
+            header_timeout: "10s".into(),
+            default_rate: 60,
+            sensitive_tables: databuilder_engine::catalog::policy::DEFAULT_SENSITIVE
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            master_key_file: "databuilder.key".into(),
+        }
+    }
+}
+
+/// A relation declared in configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationConfig {
+    /// `table.column` (table without prefix).
+    pub from: String,
+    /// `table.column`.
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSection {
+    /// Periodic catalog check, e.g. `60s` (`0s` turns it off).
+    pub reload_interval: String,
+    /// `auto`, `on` or `off`.
+    pub perfex_preset: String,
+    pub relations: Vec<RelationConfig>,
+}
+
+impl Default for CatalogSection {
+    fn default() -> Self {
+        CatalogSection { reload_interval: "60s".into(), perfex_preset: "auto".into(), relations: Vec::new() }
+    }
+}
+
+/// Sections that environment variables may address.
+const SECTIONS: &[&str] = &["database", "server", "security", "catalog"];
+
+impl Config {
+    /// Load `file` (if any), then apply environment overrides.
+    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+        let mut table = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                text.parse::<toml::Table>().map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, std::env::vars());
+        let mut cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("configuration: {e}"))?;
+        cfg.base_dir = file
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(cfg)
+    }
+
+    /// The database URL with a relative SQLite path resolved against the config directory.
+    pub fn database_url(&self) -> String {
+        resolve_sqlite(&self.database.url, &self.base_dir)
+    }
+
+    /// The state database URL (the target database unless `state_url` is set).
+    pub fn state_url(&self) -> String {
+        if self.database.state_url.is_empty() {
+            self.database_url()
+        } else {
+            resolve_sqlite(&self.database.state_url, &self.base_dir)
+        }
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.base_dir.join(&self.security.master_key_file)
+    }
+
+    pub fn handler_timeout(&self) -> Duration {
+        parse_duration(&self.security.handler_timeout).unwrap_or(Duration::from_secs(10))
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        parse_duration(&self.security.header_timeout).unwrap_or(Duration::from_secs(10))
+    }
+
+    pub fn reload_interval(&self) -> Duration {
+        parse_duration(&self.catalog.reload_interval).unwrap_or(Duration::from_secs(60))
+    }
+}
+
+fn resolve_sqlite(url: &str, base: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_string();
+    };
+    if rest.starts_with('/') || rest.starts_with(":memory:") || base == Path::new(".") {
+        return url.to_string();
+    }
+    format!("sqlite://{}", base.join(rest).display())
+}
+
+/// `DATABUILDER_<SECTION>_<KEY>=value` → `[section] key = value` (TOML literal, or a string).
+fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("DATABUILDER_") else { continue };
+        let rest = rest.to_ascii_lowercase();
+        let Some((section, key)) = rest.split_once('_') else { continue };
+        if !SECTIONS.contains(&section) {
+            continue;
+        }
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(value));
+        let entry = table
+            .entry(section.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let toml::Value::Table(t) = entry {
+            t.insert(key.to_string(), parsed);
+        }
+    }
+}
+
+/// Durations like `1s`, `15m`, `2h`, `90d`, `1w`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit {
+        "ms" => return Some(Duration::from_millis(n)),
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        "w" => n.checked_mul(604_800)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file() {
+        let mut t: toml::Table = "[database]\nurl = \"sqlite://a.db\"\n".parse().unwrap();
+        apply_env(
+            &mut t,
+            vec![
+                ("DATABUILDER_DATABASE_URL".to_string(), "mysql://x/y".to_string()),
+                ("DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(), "true".to_string()),
+                ("DATABUILDER_MASTER_KEY".to_string(), "ignored".to_string()),
+            ]
+            .into_iter(),
+        );
+        let cfg: Config = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(cfg.database.url, "mysql://x/y");
+        assert!(cfg.security.allow_query_token);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90d"), Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1s"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration("10"), None);
+    }
+
+    #[test]
+    fn relative_sqlite_paths_follow_the_config_file() {
+        assert_eq!(resolve_sqlite("sqlite://demo.sqlite", Path::new("/tmp/x")), "sqlite:///tmp/x/demo.sqlite");
+        assert_eq!(resolve_sqlite("sqlite:///abs.db", Path::new("/tmp/x")), "sqlite:///abs.db");
+        assert_eq!(resolve_sqlite("mysql://h/db", Path::new("/tmp/x")), "mysql://h/db");
+    }
+}

@@ -1,0 +1,18 @@
+//! The Data Builder server: the `databuilder` binary's library, so integration
+//! tests run the real application on port 0.
+//!
+//! # Layout
+//! - [`config`]: one typed configuration, loaded in layers.
+//! - [`startup`]: connect, introspect, bind, and the accept loop (slowloris-safe).
+//! - [`app_state`]: what handlers share (pools, catalog snapshot, state store).
+//! - [`security`]: the request path, written once in order.
+//! - [`api`]: REST handlers, encoders, and the one error → HTTP mapping.
+//! - [`state`]: Data Builder's own tables (tokens, idempotency keys).
+//! - [`cli`]: the command line.
+pub mod api;
+pub mod app_state;
+pub mod cli;
+pub mod config;
+pub mod security;
+pub mod startup;
+pub mod state;

@@ -1,0 +1,53 @@
+//! Stage 0, outermost: a request id for every request, the security headers on
+//! every response (success, error, router 404/405, timeouts), and the rendering
+//! of problem bodies with `instance` and `request_id`. Set in one place.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use rand::RngCore;
+
+use crate::api::error::Problem;
+
+/// The id of one request, in request extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+const STATIC_HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("x-xss-protection", "0"),
+    ("cache-control", "no-store, no-cache, must-revalidate"),
+    ("pragma", "no-cache"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+];
+
+fn new_id() -> String {
+    let mut b = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Assign the request id, run the request, then finish the response.
+pub async fn finalize(mut req: Request, next: Next) -> Response {
+    let id = new_id();
+    let path = req.uri().path().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.run(req).await;
+    if let Some(p) = res.extensions_mut().remove::<Problem>() {
+        *res.body_mut() = Body::from(p.body(&path, &id));
+        res.headers_mut().remove(header::CONTENT_LENGTH);
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    }
+    let h = res.headers_mut();
+    for (k, v) in STATIC_HEADERS {
+        h.insert(*k, HeaderValue::from_static(v));
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert("x-request-id", v);
+    }
+    res
+}

@@ -1,0 +1,179 @@
+//! Building and running the application: connect, introspect, open the state
+//! store, bind, then serve with our own accept loop. `axum::serve` installs no
+//! hyper timer and so has no header-read timeout (DEPENDENCIES.md): here every
+//! connection must send its first byte and complete its headers within
+//! `header_timeout`, or it is closed (slowloris).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use databuilder_engine::catalog::perfex::RelationSpec;
+use databuilder_engine::catalog::{self, CatalogConfig};
+use databuilder_engine::exec::Db;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+use crate::api;
+use crate::app_state::{AppState, Shared};
+use crate::config::Config;
+use crate::state::State;
+use crate::state::keys::MasterKey;
+
+/// A built application, bound to its address.
+pub struct Application {
+    listener: TcpListener,
+    app: Shared,
+    router: Router,
+}
+
+/// The catalog part of the configuration.
+pub fn catalog_config(cfg: &Config) -> Result<CatalogConfig, String> {
+    let split = |s: &str| {
+        s.split_once('.').map(|(t, c)| (t.to_string(), c.to_string())).ok_or_else(|| format!("relation endpoint `{s}` must be `table.column`"))
+    };
+    let mut relations = Vec::new();
+    for r in &cfg.catalog.relations {
+        let (from_table, from_col) = split(&r.from)?;
+        let (to_table, to_col) = split(&r.to)?;
+        relations.push(RelationSpec { from_table, from_col, to_table, to_col, has_many_name: None, condition: None });
+    }
+    let perfex_preset = match cfg.catalog.perfex_preset.as_str() {
+        "on" | "true" => Some(true),
+        "off" | "false" => Some(false),
+        _ => None,
+    };
+    Ok(CatalogConfig {
+        prefix: cfg.database.prefix.clone(),
+        sensitive: Some(cfg.security.sensitive_tables.clone()),
+        relations,
+        perfex_preset,
+    })
+}
+
+/// Connect to the target database and the state store.
+pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
+    let url = cfg.database_url();
+    if url.is_empty() {
+        return Err("no database configured: pass --database-url, --config, or use `serve --demo`".into());
+    }
+    let db = Db::connect(&url, cfg.database.max_connections).await.map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let state_db = if cfg.database.state_url.is_empty() {
+        db.clone()
+    } else {
+        Db::connect(&cfg.state_url(), 8).await.map_err(|e| format!("cannot connect to the state database: {e}"))?
+    };
+    let state = State::open(state_db, &cfg.database.prefix).await.map_err(|e| format!("cannot create the state tables: {e}"))?;
+    Ok((db, state))
+}
+
+impl Application {
+    /// Connect, introspect and bind `listen` (port 0 picks a free port).
+    pub async fn build(cfg: Config, listen: &str) -> Result<Application, String> {
+        let (db, state) = connect(&cfg).await?;
+        let key = MasterKey::load(&cfg.master_key_path())?;
+        let catalog_cfg = catalog_config(&cfg)?;
+        let started = std::time::Instant::now();
+        let catalog = catalog::load(&db, &catalog_cfg).await.map_err(|e| format!("cannot read the schema: {e}"))?;
+        tracing::info!(tables = catalog.tables.len(), perfex = catalog.perfex, ms = started.elapsed().as_millis() as u64, "catalog loaded");
+        let app = Arc::new(AppState::new(db, state, cfg, catalog_cfg, catalog, key.derive("cursor-v1")));
+        let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let router = api::router(app.clone());
+        Ok(Application { listener, app, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> Shared {
+        self.app.clone()
+    }
+
+    /// Serve until `shutdown` resolves.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
+        spawn_reloader(self.app.clone());
+        let header_timeout = self.app.config.header_timeout();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let Ok((stream, peer)) = accepted else { continue };
+                    tokio::spawn(serve_connection(stream, peer, self.router.clone(), header_timeout));
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, header_timeout: Duration) {
+    let _ = stream.set_nodelay(true);
+    // A connection that never sends a byte is not covered by hyper's header timer.
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
+        Ok(Ok(n)) if n > 0 => {}
+        _ => return,
+    }
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let mut req = req.map(axum::body::Body::new);
+        req.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(req)
+    });
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+}
+
+/// Reload the catalog on SIGHUP and periodically, so tables added by modules appear.
+fn spawn_reloader(app: Shared) {
+    let every = app.config.reload_interval();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        let mut tick = tokio::time::interval(if every.is_zero() { Duration::from_secs(86_400 * 365) } else { every });
+        tick.tick().await;
+        loop {
+            #[cfg(unix)]
+            let hup_recv = async {
+                match hup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let hup_recv = std::future::pending::<Option<()>>();
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = hup_recv => tracing::info!("SIGHUP: reloading the catalog"),
+            }
+            match app.reload_catalog().await {
+                Ok(n) => tracing::debug!(tables = n, "catalog reloaded"),
+                Err(e) => tracing::warn!(error = %e, "catalog reload failed"),
+            }
+        }
+    });
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

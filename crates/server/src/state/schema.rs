@@ -1,0 +1,36 @@
+//! DDL of the state tables, per dialect (`{t}` is the quoted table name).
+
+use databuilder_engine::catalog::Dialect;
+use databuilder_engine::exec::DbError;
+use databuilder_engine::sql::Sql;
+
+use super::State;
+
+const TOKENS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, token_hint TEXT NOT NULL, policy TEXT NOT NULL, created_at DATETIME NOT NULL, expires_at DATETIME NULL, revoked_at DATETIME NULL, last_used_at DATETIME NULL, hmac_secret TEXT NULL)";
+const TOKENS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(191) NOT NULL, token_hash CHAR(64) NOT NULL UNIQUE, token_hint VARCHAR(16) NOT NULL, policy TEXT NOT NULL, created_at DATETIME NOT NULL, expires_at DATETIME NULL, revoked_at DATETIME NULL, last_used_at DATETIME NULL, hmac_secret TEXT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const TOKENS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGSERIAL PRIMARY KEY, name VARCHAR(191) NOT NULL, token_hash CHAR(64) NOT NULL UNIQUE, token_hint VARCHAR(16) NOT NULL, policy TEXT NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NULL, revoked_at TIMESTAMP NULL, last_used_at TIMESTAMP NULL, hmac_secret TEXT NULL)";
+
+const IDEM_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, key_hash))";
+const IDEM_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash CHAR(64) NOT NULL, request_hash CHAR(64) NOT NULL, status INT NOT NULL, body MEDIUMTEXT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, key_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const IDEM_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash CHAR(64) NOT NULL, request_hash CHAR(64) NOT NULL, status INTEGER NOT NULL, body TEXT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (token_id, key_hash))";
+
+fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
+    match d {
+        Dialect::Sqlite => sqlite,
+        Dialect::MySql => mysql,
+        Dialect::Postgres => postgres,
+    }
+}
+
+/// Create every state table that does not exist yet.
+pub async fn create(state: &State) -> Result<(), DbError> {
+    let d = state.db.dialect();
+    let tables = [
+        ("api_tokens", pick(d, TOKENS_SQLITE, TOKENS_MYSQL, TOKENS_POSTGRES)),
+        ("idempotency", pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES)),
+    ];
+    for (name, ddl) in tables {
+        state.db.execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![])).await?;
+    }
+    Ok(())
+}

@@ -31,7 +31,14 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(db: Db, state: State, config: Config, catalog_config: CatalogConfig, catalog: Catalog, cursor_key: Vec<u8>) -> AppState {
+    pub fn new(
+        db: Db,
+        state: State,
+        config: Config,
+        catalog_config: CatalogConfig,
+        catalog: Catalog,
+        cursor_key: Vec<u8>,
+    ) -> AppState {
         AppState {
             db,
             state,
@@ -45,12 +52,19 @@ impl AppState {
 
     /// The current catalog snapshot.
     pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.catalog
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// Planner context for a principal.
     pub fn ctx<'a>(&'a self, catalog: &'a Catalog, principal: &'a Principal) -> Ctx<'a> {
-        Ctx { catalog, principal, cursor_key: &self.cursor_key }
+        Ctx {
+            catalog,
+            principal,
+            cursor_key: &self.cursor_key,
+        }
     }
 
     /// Re-read the schema; returns the number of resources.

@@ -33,7 +33,12 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: String::new(), prefix: "tbl".into(), state_url: String::new(), max_connections: 16 }
+        DatabaseConfig {
+            url: String::new(),
+            prefix: "tbl".into(),
+            state_url: String::new(),
+            max_connections: 16,
+        }
     }
 }
 
@@ -45,7 +50,9 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into() }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -107,7 +114,11 @@ pub struct CatalogSection {
 
 impl Default for CatalogSection {
     fn default() -> Self {
-        CatalogSection { reload_interval: "60s".into(), perfex_preset: "auto".into(), relations: Vec::new() }
+        CatalogSection {
+            reload_interval: "60s".into(),
+            perfex_preset: "auto".into(),
+            relations: Vec::new(),
+        }
     }
 }
 
@@ -119,8 +130,10 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, String> {
         let mut table = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                text.parse::<toml::Table>().map_err(|e| format!("{}: {e}", p.display()))?
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => toml::Table::new(),
         };
@@ -167,7 +180,10 @@ impl Config {
 }
 
 fn resolve_sqlite(url: &str, base: &Path) -> String {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return url.to_string();
     };
     if rest.starts_with('/') || rest.starts_with(":memory:") || base == Path::new(".") {
@@ -179,9 +195,13 @@ fn resolve_sqlite(url: &str, base: &Path) -> String {
 /// `DATABUILDER_<SECTION>_<KEY>=value` → `[section] key = value` (TOML literal, or a string).
 fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
     for (name, value) in vars {
-        let Some(rest) = name.strip_prefix("DATABUILDER_") else { continue };
+        let Some(rest) = name.strip_prefix("DATABUILDER_") else {
+            continue;
+        };
         let rest = rest.to_ascii_lowercase();
-        let Some((section, key)) = rest.split_once('_') else { continue };
+        let Some((section, key)) = rest.split_once('_') else {
+            continue;
+        };
         if !SECTIONS.contains(&section) {
             continue;
         }
@@ -227,8 +247,14 @@ mod tests {
         apply_env(
             &mut t,
             vec![
-                ("DATABUILDER_DATABASE_URL".to_string(), "mysql://x/y".to_string()),
-                ("DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(), "true".to_string()),
+                (
+                    "DATABUILDER_DATABASE_URL".to_string(),
+                    "mysql://x/y".to_string(),
+                ),
+                (
+                    "DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(),
+                    "true".to_string(),
+                ),
                 ("DATABUILDER_MASTER_KEY".to_string(), "ignored".to_string()),
             ]
             .into_iter(),
@@ -240,7 +266,10 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90d"), Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(
+            parse_duration("90d"),
+            Some(Duration::from_secs(90 * 86_400))
+        );
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
         assert_eq!(parse_duration("1s"), Some(Duration::from_secs(1)));
         assert_eq!(parse_duration("x"), None);
@@ -249,8 +278,17 @@ mod tests {
 
     #[test]
     fn relative_sqlite_paths_follow_the_config_file() {
-        assert_eq!(resolve_sqlite("sqlite://demo.sqlite", Path::new("/tmp/x")), "sqlite:///tmp/x/demo.sqlite");
-        assert_eq!(resolve_sqlite("sqlite:///abs.db", Path::new("/tmp/x")), "sqlite:///abs.db");
-        assert_eq!(resolve_sqlite("mysql://h/db", Path::new("/tmp/x")), "mysql://h/db");
+        assert_eq!(
+            resolve_sqlite("sqlite://demo.sqlite", Path::new("/tmp/x")),
+            "sqlite:///tmp/x/demo.sqlite"
+        );
+        assert_eq!(
+            resolve_sqlite("sqlite:///abs.db", Path::new("/tmp/x")),
+            "sqlite:///abs.db"
+        );
+        assert_eq!(
+            resolve_sqlite("mysql://h/db", Path::new("/tmp/x")),
+            "mysql://h/db"
+        );
     }
 }

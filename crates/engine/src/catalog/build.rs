@@ -4,11 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::Dialect;
 use super::model::{Catalog, Column, ColumnKind, RelKind, Relation, Table, max_len_of};
 use super::perfex::{self, RelationSpec};
 use super::policy::{self, DEFAULT_SENSITIVE, STATE_TABLE_MARK};
 use super::raw::RawTable;
-use super::Dialect;
 
 /// Resource names that routes already use; a table stripping to one keeps its full name.
 pub const RESERVED: &[&str] = &[
@@ -67,7 +67,9 @@ impl Catalog {
             .zip(resources)
             .map(|((t, s), resource)| make_table(t, s, resource, sensitive.contains(s)))
             .collect();
-        let perfex = cfg.perfex_preset.unwrap_or_else(|| looks_like_perfex(&raw, &cfg.prefix));
+        let perfex = cfg
+            .perfex_preset
+            .unwrap_or_else(|| looks_like_perfex(&raw, &cfg.prefix));
         let specs = relation_specs(&raw, &stripped, cfg, perfex);
         add_relations(&mut tables, &stripped, &specs);
         let by_resource = tables
@@ -75,7 +77,13 @@ impl Catalog {
             .enumerate()
             .map(|(i, t)| (t.resource.clone(), i))
             .collect();
-        Catalog { dialect, prefix: cfg.prefix.clone(), tables, perfex, by_resource }
+        Catalog {
+            dialect,
+            prefix: cfg.prefix.clone(),
+            tables,
+            perfex,
+            by_resource,
+        }
     }
 }
 
@@ -97,7 +105,11 @@ fn resource_names(raw: &[RawTable], stripped: &[String]) -> Vec<String> {
         .map(|(t, s)| {
             let renamed = s != &t.name;
             let clash = count[s.as_str()] > 1 || (renamed && full.contains(s.as_str()));
-            if RESERVED.contains(&s.as_str()) || clash { t.name.clone() } else { s.clone() }
+            if RESERVED.contains(&s.as_str()) || clash {
+                t.name.clone()
+            } else {
+                s.clone()
+            }
         })
         .collect()
 }
@@ -146,8 +158,11 @@ fn relation_specs(
     cfg: &CatalogConfig,
     perfex: bool,
 ) -> Vec<RelationSpec> {
-    let by_name: HashMap<&str, usize> =
-        raw.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let by_name: HashMap<&str, usize> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
     let mut specs = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         for fk in &t.foreign_keys {
@@ -175,7 +190,14 @@ fn relation_specs(
     }
     specs.extend(cfg.relations.iter().cloned());
     let mut seen = HashSet::new();
-    specs.retain(|s| seen.insert((s.from_table.clone(), s.from_col.clone(), s.to_table.clone(), s.condition.clone())));
+    specs.retain(|s| {
+        seen.insert((
+            s.from_table.clone(),
+            s.from_col.clone(),
+            s.to_table.clone(),
+            s.condition.clone(),
+        ))
+    });
     specs
 }
 
@@ -191,7 +213,11 @@ struct Resolved<'a> {
 
 fn resolve<'a>(tables: &[Table], stripped: &[String], s: &'a RelationSpec) -> Option<Resolved<'a>> {
     let find = |name: &str| {
-        stripped.iter().position(|x| x == name).or_else(|| tables.iter().position(|t| t.resource == name || t.name == name))
+        stripped.iter().position(|x| x == name).or_else(|| {
+            tables
+                .iter()
+                .position(|t| t.resource == name || t.name == name)
+        })
     };
     let from = find(&s.from_table)?;
     let to = find(&s.to_table)?;
@@ -201,11 +227,21 @@ fn resolve<'a>(tables: &[Table], stripped: &[String], s: &'a RelationSpec) -> Op
         Some((c, v)) => Some((tables[from].column_index(c)?, v.clone())),
         None => None,
     };
-    Some(Resolved { spec: s, from, from_col, to, to_col, condition })
+    Some(Resolved {
+        spec: s,
+        from,
+        from_col,
+        to,
+        to_col,
+        condition,
+    })
 }
 
 fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpec]) {
-    let resolved: Vec<Resolved> = specs.iter().filter_map(|s| resolve(tables, stripped, s)).collect();
+    let resolved: Vec<Resolved> = specs
+        .iter()
+        .filter_map(|s| resolve(tables, stripped, s))
+        .collect();
     let mut added: Vec<(usize, Relation)> = Vec::new();
     for r in &resolved {
         if r.condition.is_none() {
@@ -215,20 +251,29 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
                 .count();
             let target_singular = singular(&tables[r.to].resource);
             let name = if same_target > 1 {
-                format!("{}_{}", tables[r.from].columns[r.from_col].name, target_singular)
+                format!(
+                    "{}_{}",
+                    tables[r.from].columns[r.from_col].name, target_singular
+                )
             } else {
                 target_singular
             };
-            added.push((r.from, Relation {
-                name,
-                kind: RelKind::BelongsTo,
-                local_col: r.from_col,
-                target: r.to,
-                target_col: r.to_col,
-                condition: None,
-            }));
+            added.push((
+                r.from,
+                Relation {
+                    name,
+                    kind: RelKind::BelongsTo,
+                    local_col: r.from_col,
+                    target: r.to,
+                    target_col: r.to_col,
+                    condition: None,
+                },
+            ));
         }
-        let same_source = resolved.iter().filter(|o| o.from == r.from && o.to == r.to).count();
+        let same_source = resolved
+            .iter()
+            .filter(|o| o.from == r.from && o.to == r.to)
+            .count();
         let source = &tables[r.from].resource;
         let name = match &r.spec.has_many_name {
             Some(n) => n.clone(),
@@ -237,14 +282,17 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
             }
             None => source.clone(),
         };
-        added.push((r.to, Relation {
-            name,
-            kind: RelKind::HasMany,
-            local_col: r.to_col,
-            target: r.from,
-            target_col: r.from_col,
-            condition: r.condition.clone(),
-        }));
+        added.push((
+            r.to,
+            Relation {
+                name,
+                kind: RelKind::HasMany,
+                local_col: r.to_col,
+                target: r.from,
+                target_col: r.from_col,
+                condition: r.condition.clone(),
+            },
+        ));
     }
     for (table, mut rel) in added {
         let t = &tables[table];
@@ -261,7 +309,11 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
 
 /// The singular of a resource name, for belongs-to relation names.
 pub fn singular(name: &str) -> String {
-    let irregular = [("staff", "staff"), ("leads_status", "leads_status"), ("tickets_status", "tickets_status")];
+    let irregular = [
+        ("staff", "staff"),
+        ("leads_status", "leads_status"),
+        ("tickets_status", "tickets_status"),
+    ];
     if let Some((_, s)) = irregular.iter().find(|(p, _)| *p == name) {
         return s.to_string();
     }
@@ -274,7 +326,9 @@ pub fn singular(name: &str) -> String {
         }
     }
     match name.strip_suffix('s') {
-        Some(stem) if !stem.ends_with('s') && !stem.ends_with('u') && !stem.is_empty() => stem.to_string(),
+        Some(stem) if !stem.ends_with('s') && !stem.ends_with('u') && !stem.is_empty() => {
+            stem.to_string()
+        }
         _ => name.to_string(),
     }
 }

@@ -12,7 +12,9 @@ pub enum ColumnKind {
     Int,
     Bool,
     /// Exact decimal; `scale` digits after the point when declared.
-    Decimal { scale: Option<u32> },
+    Decimal {
+        scale: Option<u32>,
+    },
     Float,
     Text,
     Date,
@@ -28,7 +30,9 @@ impl ColumnKind {
         let t = sql_type.trim().to_ascii_lowercase();
         let base = t.split(['(', ' ']).next().unwrap_or("");
         match base {
-            "decimal" | "numeric" | "money" => ColumnKind::Decimal { scale: scale_of(&t) },
+            "decimal" | "numeric" | "money" => ColumnKind::Decimal {
+                scale: scale_of(&t),
+            },
             "float" | "double" | "real" | "float4" | "float8" => ColumnKind::Float,
             "bool" | "boolean" => ColumnKind::Bool,
             "date" => ColumnKind::Date,
@@ -182,9 +186,18 @@ mod tests {
             ColumnKind::from_sql_type("numeric(15,2)"),
             ColumnKind::Decimal { scale: Some(2) }
         );
-        assert_eq!(ColumnKind::from_sql_type("timestamp without time zone"), ColumnKind::DateTime);
-        assert_eq!(ColumnKind::from_sql_type("character varying(191)"), ColumnKind::Text);
-        assert_eq!(ColumnKind::from_sql_type("double precision"), ColumnKind::Float);
+        assert_eq!(
+            ColumnKind::from_sql_type("timestamp without time zone"),
+            ColumnKind::DateTime
+        );
+        assert_eq!(
+            ColumnKind::from_sql_type("character varying(191)"),
+            ColumnKind::Text
+        );
+        assert_eq!(
+            ColumnKind::from_sql_type("double precision"),
+            ColumnKind::Float
+        );
         assert_eq!(ColumnKind::from_sql_type("boolean"), ColumnKind::Bool);
         assert_eq!(ColumnKind::from_sql_type("bytea"), ColumnKind::Binary);
         assert_eq!(max_len_of("varchar(191)"), Some(191));

@@ -91,7 +91,12 @@ const PAIRS: &[(&str, &str, &str, &str)] = &[
     ("expenses", "invoiceid", "invoices", "id"),
     ("contracts", "contract_type", "contracts_types", "id"),
     ("invoicepaymentrecords", "invoiceid", "invoices", "id"),
-    ("invoicepaymentrecords", "paymentmode", "payment_modes", "id"),
+    (
+        "invoicepaymentrecords",
+        "paymentmode",
+        "payment_modes",
+        "id",
+    ),
     ("invoices", "project_id", "projects", "id"),
     ("estimates", "project_id", "projects", "id"),
     ("tickets", "project_id", "projects", "id"),
@@ -127,10 +132,7 @@ pub fn preset(has_column: &dyn Fn(&str, &str) -> bool) -> Vec<RelationSpec> {
 }
 
 /// The columns that point somewhere from any table (`addedfrom → staff`, `currency → currencies`, …).
-pub fn everywhere(
-    tables: &[String],
-    has_column: &dyn Fn(&str, &str) -> bool,
-) -> Vec<RelationSpec> {
+pub fn everywhere(tables: &[String], has_column: &dyn Fn(&str, &str) -> bool) -> Vec<RelationSpec> {
     let mut out = Vec::new();
     for t in tables {
         for (col, to, to_col) in EVERYWHERE {

@@ -61,7 +61,10 @@ const SECRET_PATTERNS: &[&str] = &[
 /// Whether a column is secret. `stripped` is the table name without prefix.
 pub fn is_secret_column(stripped: &str, column: &str) -> bool {
     let c = column.to_ascii_lowercase();
-    if PERFEX_SECRETS.iter().any(|(t, col)| *t == stripped && *col == c) {
+    if PERFEX_SECRETS
+        .iter()
+        .any(|(t, col)| *t == stripped && *col == c)
+    {
         return true;
     }
     c == "hash" || c.ends_with("_hash") || SECRET_PATTERNS.iter().any(|p| c.contains(p))

@@ -45,8 +45,16 @@ pub(crate) struct Plan {
     contact_start: Vec<u64>,
 }
 
-/// `base × scale`, rounded, at least 1.
+/// The largest scale honoured (≈ 190 million rows); larger scales are clamped.
+const MAX_SCALE: f64 = 1_000.0;
+
+/// `base × scale`, rounded, at least 1 (NaN and negative scales give 1).
 fn scaled(base: u64, scale: f64) -> u64 {
+    let scale = if scale.is_nan() {
+        0.0
+    } else {
+        scale.min(MAX_SCALE)
+    };
     let n = (base as f64 * scale).round();
     if n >= 1.0 { n as u64 } else { 1 }
 }
@@ -135,7 +143,13 @@ impl Spec {
         parents: fn(&Plan) -> u64,
         row: fn(&Plan, RowRef) -> Vec<Value>,
     ) -> Spec {
-        Spec { table, columns, parents, fanout: Fanout::Fixed(1), row }
+        Spec {
+            table,
+            columns,
+            parents,
+            fanout: Fanout::Fixed(1),
+            row,
+        }
     }
 
     /// A table with `fanout` rows per parent.
@@ -146,7 +160,13 @@ impl Spec {
         fanout: Fanout,
         row: fn(&Plan, RowRef) -> Vec<Value>,
     ) -> Spec {
-        Spec { table, columns, parents, fanout, row }
+        Spec {
+            table,
+            columns,
+            parents,
+            fanout,
+            row,
+        }
     }
 
     fn fanout(&self, plan: &Plan, parent: u64) -> u32 {

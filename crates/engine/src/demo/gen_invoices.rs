@@ -6,7 +6,7 @@
 //! total_tax, payments never exceed the total.
 
 use super::data::{
-    Fanout, Plan, RowRef, STAFF, Spec, DAYS, date, id, int, money, office, office_in, txt, when,
+    DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, id, int, money, office, office_in, txt, when,
 };
 use super::gen_people::{Company, client_company};
 use super::gen_projects::project_client;
@@ -268,7 +268,13 @@ fn payment_row(_: &Plan, at: RowRef) -> Vec<Value> {
 /// Generators of the invoice tables.
 pub(crate) static SPECS: &[Spec] = &[
     Spec::one("tblinvoices", INVOICE_COLUMNS, |p| p.invoices, invoice_row),
-    Spec::per("tblitemable", LINE_COLUMNS, |p| p.invoices, Fanout::Fixed(LINES), line_row),
+    Spec::per(
+        "tblitemable",
+        LINE_COLUMNS,
+        |p| p.invoices,
+        Fanout::Fixed(LINES),
+        line_row,
+    ),
     Spec::per(
         "tblitem_tax",
         &["id", "itemid", "rel_id", "rel_type", "taxrate", "taxname"],

@@ -93,12 +93,12 @@ pub(crate) fn client_day(c: u64) -> i64 {
 
 /// The lead client `c` was converted from, if any.
 fn client_lead(p: &Plan, c: u64) -> Option<u64> {
-    (c % 4 == 0 && 2 * c <= p.leads).then_some(2 * c)
+    (c.is_multiple_of(4) && 2 * c <= p.leads).then_some(2 * c)
 }
 
 /// The client lead `l` was converted to, if any.
 fn lead_client(p: &Plan, l: u64) -> Option<u64> {
-    (l % 8 == 0 && l / 2 <= p.clients).then_some(l / 2)
+    (l.is_multiple_of(8) && l / 2 <= p.clients).then_some(l / 2)
 }
 
 /// Staff member `s`'s (first, last) name.
@@ -166,8 +166,8 @@ pub(crate) fn staff_row(_: &Plan, at: RowRef) -> Vec<Value> {
         when(reset, || datetime(seen, 43_200)),
         int(i64::from(s == 1)),
         int(1),
-        int(i64::from(s % 25 != 0)),
-        when(s % 2 == 0, || txt("english")),
+        int(i64::from(!s.is_multiple_of(25))),
+        when(s.is_multiple_of(2), || txt("english")),
         Value::Null,
         txt(format!("{}-{}", slug(first), slug(last))),
         int(0),

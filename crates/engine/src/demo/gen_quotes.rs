@@ -1,7 +1,9 @@
 //! Generators for estimates and proposals (documents without line items in
 //! the demo: their amounts are drawn directly, still total = subtotal + tax).
 
-use super::data::{DAYS, Plan, RowRef, STAFF, Spec, date, datetime, id, int, money, office, txt, when};
+use super::data::{
+    DAYS, Plan, RowRef, STAFF, Spec, date, datetime, id, int, money, office, txt, when,
+};
 use super::gen_invoices::{billing, invoice_refs, no_shipping, tax_on};
 use super::gen_people::{client_company, lead_name, slug};
 use super::lookups::TAXES;
@@ -198,6 +200,16 @@ fn proposal_row(p: &Plan, at: RowRef) -> Vec<Value> {
 
 /// Generators of the estimate and proposal tables.
 pub(crate) static SPECS: &[Spec] = &[
-    Spec::one("tblestimates", ESTIMATE_COLUMNS, |p| p.estimates, estimate_row),
-    Spec::one("tblproposals", PROPOSAL_COLUMNS, |p| p.proposals, proposal_row),
+    Spec::one(
+        "tblestimates",
+        ESTIMATE_COLUMNS,
+        |p| p.estimates,
+        estimate_row,
+    ),
+    Spec::one(
+        "tblproposals",
+        PROPOSAL_COLUMNS,
+        |p| p.proposals,
+        proposal_row,
+    ),
 ];

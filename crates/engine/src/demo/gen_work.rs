@@ -227,7 +227,12 @@ fn activity_row(p: &Plan, at: RowRef) -> Vec<Value> {
 
 /// Generators of the remaining business tables.
 pub(crate) static SPECS: &[Spec] = &[
-    Spec::one("tblcontracts", CONTRACT_COLUMNS, |p| p.contracts, contract_row),
+    Spec::one(
+        "tblcontracts",
+        CONTRACT_COLUMNS,
+        |p| p.contracts,
+        contract_row,
+    ),
     Spec::one("tblexpenses", EXPENSE_COLUMNS, |p| p.expenses, expense_row),
     Spec::one("tbltickets", TICKET_COLUMNS, |p| p.tickets, ticket_row),
     Spec::one(

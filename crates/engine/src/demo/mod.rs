@@ -28,6 +28,8 @@ mod words;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_load;
 
 use crate::catalog::Dialect;
 use crate::value::Value;
@@ -72,8 +74,8 @@ pub struct Batch {
 /// Deterministic batches of demo rows, table by table in [`table_names`]
 /// order, each holding at most `batch_rows` rows (at least 1). The same
 /// `scale` always yields identical data. Scale 1.0 is about 200,000 rows
-/// (2,000 clients, 20,000 invoices…); lookup tables do not scale and every
-/// scaled table keeps at least one row.
+/// (2,000 clients, 20,000 invoices…); lookup tables do not scale, every
+/// scaled table keeps at least one row and scales above 1000 are clamped.
 pub fn batches(scale: f64, batch_rows: usize) -> impl Iterator<Item = Batch> {
     data::Batches::new(scale, batch_rows)
 }

@@ -27,7 +27,9 @@ fn b64(bytes: &[u8]) -> J {
 }
 
 fn float(f: f64) -> J {
-    serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null)
+    serde_json::Number::from_f64(f)
+        .map(J::Number)
+        .unwrap_or(J::Null)
 }
 
 fn date(d: NaiveDate) -> J {
@@ -73,7 +75,9 @@ impl Driver for sqlx::Sqlite {
     }
 
     fn decode(row: &Self::Row, i: usize, kind: Option<ColumnKind>) -> J {
-        let Ok(raw) = row.try_get_raw(i) else { return J::Null };
+        let Ok(raw) = row.try_get_raw(i) else {
+            return J::Null;
+        };
         if raw.is_null() {
             return J::Null;
         }
@@ -133,7 +137,9 @@ impl Driver for sqlx::MySql {
     }
 
     fn decode(row: &Self::Row, i: usize, kind: Option<ColumnKind>) -> J {
-        let Ok(raw) = row.try_get_raw(i) else { return J::Null };
+        let Ok(raw) = row.try_get_raw(i) else {
+            return J::Null;
+        };
         if raw.is_null() {
             return J::Null;
         }
@@ -141,25 +147,36 @@ impl Driver for sqlx::MySql {
         let t = ty.as_str();
         if t.contains("INT") || t == "BOOLEAN" || t == "YEAR" {
             if let Ok(n) = row.try_get::<i64, _>(i) {
-                return if kind == Some(ColumnKind::Bool) { J::Bool(n != 0) } else { J::from(n) };
+                return if kind == Some(ColumnKind::Bool) {
+                    J::Bool(n != 0)
+                } else {
+                    J::from(n)
+                };
             }
             if let Ok(n) = row.try_get::<u64, _>(i) {
                 return J::from(n);
             }
-            return row.try_get::<bool, _>(i).map(|b| J::from(b as i64)).unwrap_or(J::Null);
+            return row
+                .try_get::<bool, _>(i)
+                .map(|b| J::from(b as i64))
+                .unwrap_or(J::Null);
         }
         match t {
             "DECIMAL" => row
                 .try_get::<Decimal, _>(i)
                 .map(|d| J::String(d.to_string()))
                 .unwrap_or(J::Null),
-            "FLOAT" => row.try_get::<f32, _>(i).map(|f| float(f as f64)).unwrap_or(J::Null),
+            "FLOAT" => row
+                .try_get::<f32, _>(i)
+                .map(|f| float(f as f64))
+                .unwrap_or(J::Null),
             "DOUBLE" => row.try_get::<f64, _>(i).map(float).unwrap_or(J::Null),
             // Zero dates (`0000-00-00`) do not decode: they become null, as SPEC §3 says.
             "DATE" => row.try_get::<NaiveDate, _>(i).map(date).unwrap_or(J::Null),
-            "DATETIME" | "TIMESTAMP" => {
-                row.try_get::<NaiveDateTime, _>(i).map(datetime).unwrap_or(J::Null)
-            }
+            "DATETIME" | "TIMESTAMP" => row
+                .try_get::<NaiveDateTime, _>(i)
+                .map(datetime)
+                .unwrap_or(J::Null),
             "TIME" => row
                 .try_get::<NaiveTime, _>(i)
                 .map(|t| J::String(t.to_string()))
@@ -200,7 +217,9 @@ impl Driver for sqlx::Postgres {
     }
 
     fn decode(row: &Self::Row, i: usize, _kind: Option<ColumnKind>) -> J {
-        let Ok(raw) = row.try_get_raw(i) else { return J::Null };
+        let Ok(raw) = row.try_get_raw(i) else {
+            return J::Null;
+        };
         if raw.is_null() {
             return J::Null;
         }
@@ -213,11 +232,17 @@ impl Driver for sqlx::Postgres {
                 .try_get::<Decimal, _>(i)
                 .map(|d| J::String(d.to_string()))
                 .unwrap_or(J::Null),
-            "FLOAT4" | "REAL" => row.try_get::<f32, _>(i).map(|f| float(f as f64)).unwrap_or(J::Null),
+            "FLOAT4" | "REAL" => row
+                .try_get::<f32, _>(i)
+                .map(|f| float(f as f64))
+                .unwrap_or(J::Null),
             "FLOAT8" | "DOUBLE PRECISION" => row.try_get::<f64, _>(i).map(float).unwrap_or(J::Null),
             "BOOL" | "BOOLEAN" => row.try_get::<bool, _>(i).map(J::Bool).unwrap_or(J::Null),
             "DATE" => row.try_get::<NaiveDate, _>(i).map(date).unwrap_or(J::Null),
-            "TIMESTAMP" => row.try_get::<NaiveDateTime, _>(i).map(datetime).unwrap_or(J::Null),
+            "TIMESTAMP" => row
+                .try_get::<NaiveDateTime, _>(i)
+                .map(datetime)
+                .unwrap_or(J::Null),
             "TIMESTAMPTZ" => row
                 .try_get::<chrono::DateTime<chrono::Utc>, _>(i)
                 .map(|d| J::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
@@ -228,7 +253,10 @@ impl Driver for sqlx::Postgres {
                 .unwrap_or(J::Null),
             "JSON" | "JSONB" => row.try_get::<J, _>(i).unwrap_or(J::Null),
             "BYTEA" => b64(&row.try_get::<Vec<u8>, _>(i).unwrap_or_default()),
-            _ => row.try_get::<String, _>(i).map(J::String).unwrap_or(J::Null),
+            _ => row
+                .try_get::<String, _>(i)
+                .map(J::String)
+                .unwrap_or(J::Null),
         }
     }
 

@@ -56,15 +56,20 @@ impl From<sqlx::Error> for DbError {
                     ErrorKind::UniqueViolation => DbError::Unique,
                     ErrorKind::ForeignKeyViolation => DbError::ForeignKey,
                     ErrorKind::NotNullViolation | ErrorKind::CheckViolation => DbError::Constraint,
-                    _ if matches!(code.as_str(), "22001" | "22003" | "22007" | "22008" | "22P02" | "HY000" | "01000")
-                        && !d.message().contains("max_statement_time") =>
+                    _ if matches!(
+                        code.as_str(),
+                        "22001" | "22003" | "22007" | "22008" | "22P02" | "HY000" | "01000"
+                    ) && !d.message().contains("max_statement_time") =>
                     {
                         DbError::Data
                     }
-                    _ if code == "57014" || d.message().contains("max_statement_time") || d.message().contains("interrupted") => {
+                    _ if code == "57014"
+                        || d.message().contains("max_statement_time")
+                        || d.message().contains("interrupted") =>
+                    {
                         DbError::Timeout
                     }
-                    _ => DbError::Other(format!("code {code}")),
+                    _ => DbError::Other(format!("code {code}: {}", d.message())),
                 }
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
@@ -140,7 +145,11 @@ impl Db {
     }
 
     /// All rows of a query; `kinds[i]` types column `i` when known.
-    pub async fn fetch_all(&self, sql: &Sql, kinds: &[Option<ColumnKind>]) -> Result<Vec<Row>, DbError> {
+    pub async fn fetch_all(
+        &self,
+        sql: &Sql,
+        kinds: &[Option<ColumnKind>],
+    ) -> Result<Vec<Row>, DbError> {
         on_db!(self, p => fetch_all(p, sql, kinds).await)
     }
 
@@ -156,7 +165,12 @@ impl Db {
     }
 
     /// Stream rows through a bounded channel: at most `buffer` rows are in memory.
-    pub fn stream(&self, sql: Sql, kinds: Vec<Option<ColumnKind>>, buffer: usize) -> mpsc::Receiver<Result<Row, DbError>> {
+    pub fn stream(
+        &self,
+        sql: Sql,
+        kinds: Vec<Option<ColumnKind>>,
+        buffer: usize,
+    ) -> mpsc::Receiver<Result<Row, DbError>> {
         let (tx, rx) = mpsc::channel(buffer);
         let db = self.clone();
         tokio::spawn(async move {
@@ -220,7 +234,11 @@ macro_rules! on_tx {
 }
 
 impl Tx {
-    pub async fn fetch_all(&mut self, sql: &Sql, kinds: &[Option<ColumnKind>]) -> Result<Vec<Row>, DbError> {
+    pub async fn fetch_all(
+        &mut self,
+        sql: &Sql,
+        kinds: &[Option<ColumnKind>],
+    ) -> Result<Vec<Row>, DbError> {
         on_tx!(self, c => fetch_all(c, sql, kinds).await)
     }
 
@@ -263,10 +281,16 @@ fn kind_at(kinds: &[Option<ColumnKind>], i: usize) -> Option<ColumnKind> {
 
 fn decode_row<DB: Driver>(row: &DB::Row, kinds: &[Option<ColumnKind>]) -> Row {
     use sqlx::Row as _;
-    (0..row.len()).map(|i| DB::decode(row, i, kind_at(kinds, i))).collect()
+    (0..row.len())
+        .map(|i| DB::decode(row, i, kind_at(kinds, i)))
+        .collect()
 }
 
-async fn fetch_all<'e, DB, E>(e: E, sql: &Sql, kinds: &[Option<ColumnKind>]) -> Result<Vec<Row>, DbError>
+async fn fetch_all<'e, DB, E>(
+    e: E,
+    sql: &Sql,
+    kinds: &[Option<ColumnKind>],
+) -> Result<Vec<Row>, DbError>
 where
     DB: Driver,
     E: Executor<'e, Database = DB>,

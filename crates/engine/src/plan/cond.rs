@@ -32,11 +32,26 @@ impl CmpOp {
 pub enum Cond {
     And(Vec<Cond>),
     Or(Vec<Cond>),
-    Cmp { col: usize, op: CmpOp, value: Value },
-    In { col: usize, values: Vec<Value>, negated: bool },
-    IsNull { col: usize, negated: bool },
+    Cmp {
+        col: usize,
+        op: CmpOp,
+        value: Value,
+    },
+    In {
+        col: usize,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    IsNull {
+        col: usize,
+        negated: bool,
+    },
     /// Case-insensitive LIKE; `escaped` patterns use `!` as the escape character.
-    Like { col: usize, pattern: String, escaped: bool },
+    Like {
+        col: usize,
+        pattern: String,
+        escaped: bool,
+    },
     /// Matches nothing (an empty `in`, a row filter that cannot hold).
     False,
 }

@@ -2,7 +2,7 @@
 //! action, which columns it may see or write, and the row filter every read,
 //! include and write carries.
 
-use super::{Cond, CmpOp, Ctx, PlanError};
+use super::{CmpOp, Cond, Ctx, PlanError};
 use crate::catalog::{Column, Table};
 use crate::value::Value;
 
@@ -76,15 +76,27 @@ pub fn column_visible(ctx: Ctx<'_>, t: &Table, c: &Column) -> bool {
 
 /// A visible column by name, or a 400 naming `param`. Secret and hidden
 /// columns answer exactly like unknown ones, so their existence does not leak.
-pub fn visible_column(ctx: Ctx<'_>, t: &Table, name: &str, param: &str) -> Result<usize, PlanError> {
+pub fn visible_column(
+    ctx: Ctx<'_>,
+    t: &Table,
+    name: &str,
+    param: &str,
+) -> Result<usize, PlanError> {
     t.column_index(name)
         .filter(|&i| column_visible(ctx, t, &t.columns[i]))
-        .ok_or_else(|| PlanError::param(param, format!("unknown column `{name}` in `{}`", t.resource)))
+        .ok_or_else(|| {
+            PlanError::param(
+                param,
+                format!("unknown column `{name}` in `{}`", t.resource),
+            )
+        })
 }
 
 /// All visible columns of a table, in table order.
 pub fn visible_columns(ctx: Ctx<'_>, t: &Table) -> Vec<usize> {
-    (0..t.columns.len()).filter(|&i| column_visible(ctx, t, &t.columns[i])).collect()
+    (0..t.columns.len())
+        .filter(|&i| column_visible(ctx, t, &t.columns[i]))
+        .collect()
 }
 
 /// The principal's row filter on a table, as conditions. A filter value that does
@@ -95,7 +107,11 @@ pub fn row_filter(ctx: Ctx<'_>, t: &Table) -> Vec<Cond> {
         .iter()
         .map(|(col, v)| match t.column_index(col) {
             Some(i) => match Value::from_text(t.columns[i].kind, v) {
-                Ok(value) => Cond::Cmp { col: i, op: CmpOp::Eq, value },
+                Ok(value) => Cond::Cmp {
+                    col: i,
+                    op: CmpOp::Eq,
+                    value,
+                },
                 Err(_) => Cond::False,
             },
             None => Cond::False,

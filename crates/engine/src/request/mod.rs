@@ -50,7 +50,11 @@ impl Op {
 
     /// The query-string name.
     pub fn name(self) -> &'static str {
-        Op::ALL.iter().find(|(op, _)| *op == self).map(|(_, n)| *n).unwrap_or("eq")
+        Op::ALL
+            .iter()
+            .find(|(op, _)| *op == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("eq")
     }
 }
 
@@ -166,7 +170,10 @@ pub struct ParamError {
 
 impl ParamError {
     pub fn new(param: impl Into<String>, detail: impl Into<String>) -> Self {
-        ParamError { param: param.into(), detail: detail.into() }
+        ParamError {
+            param: param.into(),
+            detail: detail.into(),
+        }
     }
 }
 

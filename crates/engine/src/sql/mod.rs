@@ -34,38 +34,37 @@ impl Sql {
     /// A literal statement over one named table: `{t}` becomes the quoted
     /// identifier `table` (a state table, named from the configured prefix),
     /// `?` placeholders are renumbered as in [`Sql::fixed`].
-    pub fn fixed_table(dialect: Dialect, template: &'static str, table: &str, params: Vec<Value>) -> Sql {
+    pub fn fixed_table(
+        dialect: Dialect,
+        template: &'static str,
+        table: &str,
+        params: Vec<Value>,
+    ) -> Sql {
         let mut b = Builder::new(dialect);
+        let mut params = params.into_iter();
         for (i, piece) in template.split("{t}").enumerate() {
             if i > 0 {
                 b.ident(table);
             }
-            let mut parts = piece.split('?');
-            b.text.push_str(parts.next().unwrap_or(""));
-            for part in parts {
-                b.placeholder();
-                b.text.push_str(part);
-            }
+            b.template(piece, &mut params);
         }
-        Sql { text: b.text, params }
+        b.finish()
     }
 
     /// Statement text generated from the engine's own static definitions (demo DDL).
     pub(crate) fn trusted(text: String) -> Sql {
-        Sql { text, params: Vec::new() }
+        Sql {
+            text,
+            params: Vec::new(),
+        }
     }
 
     /// A literal statement written with `?` placeholders, renumbered to `$n` for
     /// PostgreSQL. Only `'static` text is accepted, so no caller input can get in.
     pub fn fixed(dialect: Dialect, text: &'static str, params: Vec<Value>) -> Sql {
         let mut b = Builder::new(dialect);
-        let mut parts = text.split('?');
-        b.text.push_str(parts.next().unwrap_or(""));
-        for part in parts {
-            b.placeholder();
-            b.text.push_str(part);
-        }
-        Sql { text: b.text, params }
+        b.template(text, &mut params.into_iter());
+        b.finish()
     }
 }
 
@@ -79,7 +78,12 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub fn new(dialect: Dialect) -> Builder {
-        Builder { dialect, text: String::with_capacity(256), params: Vec::new(), n: 0 }
+        Builder {
+            dialect,
+            text: String::with_capacity(256),
+            params: Vec::new(),
+            n: 0,
+        }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Self {
@@ -89,7 +93,11 @@ impl Builder {
 
     /// A quoted identifier. Identifiers come from the catalog; quotes inside are doubled anyway.
     pub fn ident(&mut self, name: &str) -> &mut Self {
-        let q = if self.dialect == Dialect::MySql { '`' } else { '"' };
+        let q = if self.dialect == Dialect::MySql {
+            '`'
+        } else {
+            '"'
+        };
         self.text.push(q);
         for c in name.chars() {
             if c == q {
@@ -111,15 +119,33 @@ impl Builder {
         }
     }
 
-    /// A bound parameter.
+    /// A bound parameter. NULL is written as the keyword: PostgreSQL refuses a
+    /// NULL bound as text for a column of another type, and it carries no data.
     pub fn param(&mut self, v: Value) -> &mut Self {
+        if v == Value::Null {
+            self.text.push_str("NULL");
+            return self;
+        }
         self.placeholder();
         self.params.push(v);
         self
     }
 
+    /// Literal text whose `?` placeholders take the next values of `params`.
+    fn template(&mut self, text: &str, params: &mut impl Iterator<Item = Value>) {
+        let mut parts = text.split('?');
+        self.text.push_str(parts.next().unwrap_or(""));
+        for part in parts {
+            self.param(params.next().unwrap_or(Value::Null));
+            self.text.push_str(part);
+        }
+    }
+
     pub fn finish(self) -> Sql {
-        Sql { text: self.text, params: self.params }
+        Sql {
+            text: self.text,
+            params: self.params,
+        }
     }
 }
 
@@ -129,10 +155,19 @@ mod tests {
 
     #[test]
     fn fixed_renumbers_for_postgres() {
-        let s = Sql::fixed(Dialect::Postgres, "SELECT a FROM t WHERE b = ? AND c = ?", vec![]);
+        let s = Sql::fixed(
+            Dialect::Postgres,
+            "SELECT a FROM t WHERE b = ? AND c = ?",
+            vec![Value::Int(1), Value::Int(2)],
+        );
         assert_eq!(s.text(), "SELECT a FROM t WHERE b = $1 AND c = $2");
-        let s = Sql::fixed(Dialect::MySql, "SELECT a FROM t WHERE b = ?", vec![]);
-        assert_eq!(s.text(), "SELECT a FROM t WHERE b = ?");
+        let s = Sql::fixed(
+            Dialect::MySql,
+            "SELECT a FROM t WHERE b = ? AND c = ?",
+            vec![Value::Null, Value::Int(1)],
+        );
+        assert_eq!(s.text(), "SELECT a FROM t WHERE b = NULL AND c = ?");
+        assert_eq!(s.params(), &[Value::Int(1)]);
     }
 
     #[test]

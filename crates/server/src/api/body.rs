@@ -15,11 +15,18 @@ pub const MAX_JSON_DEPTH: usize = 10;
 
 /// Read the whole body, refusing more than `limit` bytes (chunked bodies too).
 pub async fn read(body: Body, limit: usize) -> Result<Bytes, Problem> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| too_large(limit))
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large(limit))
 }
 
 pub fn too_large(limit: usize) -> Problem {
-    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", format!("the body exceeds {limit} bytes"))
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Payload too large",
+        format!("the body exceeds {limit} bytes"),
+    )
 }
 
 /// The depth of the deepest container, counted without parsing (strings skipped).
@@ -49,9 +56,20 @@ pub fn json_depth(bytes: &[u8]) -> usize {
 }
 
 /// Parsed rows, and whether the body was an array (a batch).
-pub async fn rows(headers: &HeaderMap, bytes: Bytes) -> Result<(Vec<Map<String, J>>, bool), Problem> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+pub async fn rows(
+    headers: &HeaderMap,
+    bytes: Bytes,
+) -> Result<(Vec<Map<String, J>>, bool), Problem> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.as_str() {
         "application/json" | "" => json_rows(&bytes),
         m if m.ends_with("+json") => json_rows(&bytes),
@@ -75,9 +93,17 @@ fn json_rows(bytes: &[u8]) -> Result<(Vec<Map<String, J>>, bool), Problem> {
         return Err(bad_body("the body is empty"));
     }
     if json_depth(bytes) > MAX_JSON_DEPTH {
-        return Err(bad_body(format!("JSON nested deeper than {MAX_JSON_DEPTH} levels")));
+        return Err(bad_body(format!(
+            "JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
     }
-    let v: J = serde_json::from_slice(bytes).map_err(|e| bad_body(format!("invalid JSON at line {} column {}", e.line(), e.column())))?;
+    let v: J = serde_json::from_slice(bytes).map_err(|e| {
+        bad_body(format!(
+            "invalid JSON at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    })?;
     match v {
         J::Object(m) => Ok((vec![m], false)),
         J::Array(items) => {
@@ -102,19 +128,29 @@ fn json_rows(bytes: &[u8]) -> Result<(Vec<Map<String, J>>, bool), Problem> {
 }
 
 fn form(bytes: &[u8]) -> Map<String, J> {
-    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), J::String(v.into_owned()))).collect()
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), J::String(v.into_owned())))
+        .collect()
 }
 
 async fn multipart(content_type: &str, bytes: Bytes) -> Result<Map<String, J>, Problem> {
     use base64::Engine as _;
-    let boundary = multer::parse_boundary(content_type).map_err(|_| bad_body("multipart body without a boundary"))?;
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| bad_body("multipart body without a boundary"))?;
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let mut out = Map::new();
-    while let Some(field) = mp.next_field().await.map_err(|_| bad_body("malformed multipart body"))? {
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|_| bad_body("malformed multipart body"))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         let is_file = field.file_name().is_some();
-        let data = field.bytes().await.map_err(|_| bad_body("malformed multipart body"))?;
+        let data = field
+            .bytes()
+            .await
+            .map_err(|_| bad_body("malformed multipart body"))?;
         let value = match (is_file, String::from_utf8(data.to_vec())) {
             (false, Ok(s)) => s,
             _ => base64::engine::general_purpose::STANDARD.encode(&data),

@@ -26,20 +26,42 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, code, title, detail: detail.into(), errors: None, headers: Vec::new() }
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            errors: None,
+            headers: Vec::new(),
+        }
     }
 
     pub fn bad_param(param: &str, detail: impl Into<String>) -> Problem {
         let detail = detail.into();
-        let mut p = Problem::new(StatusCode::BAD_REQUEST, "bad-parameter", "Bad parameter", format!("parameter `{param}`: {detail}"));
+        let mut p = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-parameter",
+            "Bad parameter",
+            format!("parameter `{param}`: {detail}"),
+        );
         p.errors = Some(json!({ param: [detail] }));
         p
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", detail)
-            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            detail,
+        )
+        .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
@@ -51,7 +73,12 @@ impl Problem {
     }
 
     pub fn internal() -> Problem {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the server failed; the request id identifies it in the logs")
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the server failed; the request id identifies it in the logs",
+        )
     }
 
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Problem {
@@ -83,7 +110,10 @@ impl IntoResponse for Problem {
         for (k, v) in &self.headers {
             res.headers_mut().insert(k.clone(), v.clone());
         }
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         res.extensions_mut().insert(self);
         res
     }
@@ -99,7 +129,9 @@ impl From<PlanError> for Problem {
     fn from(e: PlanError) -> Self {
         match e {
             PlanError::UnknownResource(r) => Problem::not_found(format!("no resource `{r}`")),
-            PlanError::NotFound { resource, id } => Problem::not_found(format!("no row `{id}` in `{resource}`")),
+            PlanError::NotFound { resource, id } => {
+                Problem::not_found(format!("no row `{id}` in `{resource}`"))
+            }
             PlanError::Forbidden(d) => Problem::forbidden(d),
             PlanError::BadParam { param, detail } => Problem::bad_param(&param, detail),
             PlanError::Invalid(errors) => invalid(errors),
@@ -123,18 +155,38 @@ pub fn invalid(errors: BTreeMap<String, Vec<String>>) -> Problem {
 impl From<DbError> for Problem {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unique => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", "a row with the same unique value exists"),
-            DbError::ForeignKey => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", "the row is referenced by, or references, another row"),
+            DbError::Unique => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                "a row with the same unique value exists",
+            ),
+            DbError::ForeignKey => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                "the row is referenced by, or references, another row",
+            ),
             DbError::Constraint | DbError::Data => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "rejected",
                 "Rejected by the database",
                 "a value does not fit its column (range, length or constraint)",
             ),
-            DbError::Timeout => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "Timed out", "the statement took too long and was cancelled"),
+            DbError::Timeout => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Timed out",
+                "the statement took too long and was cancelled",
+            ),
             DbError::Unavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "the database is unavailable")
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    "the database is unavailable",
+                )
             }
             DbError::Other(e) => {
                 tracing::error!(error = %e, "database error");

@@ -32,18 +32,37 @@ pub fn stream(db: Db, catalog: Arc<Catalog>, plan: ListPlan) -> Response {
         rx.recv().await.map(|item| (item, rx))
     }));
     let mut res = Response::new(body);
-    let ct = if format == Format::Csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    let ct = if format == Format::Csv {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/x-ndjson"
+    };
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     res
 }
 
-async fn produce(db: &Db, catalog: &Catalog, plan: &ListPlan, tx: &mpsc::Sender<Result<Bytes, std::io::Error>>) -> Result<(), exec::DbError> {
+async fn produce(
+    db: &Db,
+    catalog: &Catalog,
+    plan: &ListPlan,
+    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), exec::DbError> {
     let node = &plan.root;
-    let mut rows = db.stream(render_select(catalog, &node.select), exec::kinds(catalog, node), CHUNK);
+    let mut rows = db.stream(
+        render_select(catalog, &node.select),
+        exec::kinds(catalog, node),
+        CHUNK,
+    );
     if plan.format == Format::Csv {
         let mut header: Vec<String> = node.output.iter().map(|(n, _)| n.clone()).collect();
         header.extend(node.includes.iter().map(|i| i.name.clone()));
-        let line = header.iter().map(|h| csv_field(&J::String(h.clone()))).collect::<Vec<_>>().join(",") + "\r\n";
+        let line = header
+            .iter()
+            .map(|h| csv_field(&J::String(h.clone())))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\r\n";
         if tx.send(Ok(Bytes::from(line))).await.is_err() {
             return Ok(());
         }
@@ -101,7 +120,10 @@ mod tests {
     #[test]
     fn csv_quoting() {
         assert_eq!(csv_field(&J::String("a,b".into())), "\"a,b\"");
-        assert_eq!(csv_field(&J::String("say \"hi\"".into())), "\"say \"\"hi\"\"\"");
+        assert_eq!(
+            csv_field(&J::String("say \"hi\"".into())),
+            "\"say \"\"hi\"\"\""
+        );
         assert_eq!(csv_field(&J::Null), "");
         assert_eq!(csv_field(&serde_json::json!(12)), "12");
     }

@@ -69,7 +69,11 @@ pub async fn auth_test(State(app): State<Shared>, caller: Caller) -> Json<J> {
     let catalog = app.catalog();
     let pol = &caller.policy;
     let mut scopes: Vec<&str> = Vec::new();
-    for (on, name) in [(pol.scopes.tables, "tables"), (pol.scopes.views, "views"), (pol.scopes.write, "write")] {
+    for (on, name) in [
+        (pol.scopes.tables, "tables"),
+        (pol.scopes.views, "views"),
+        (pol.scopes.write, "write"),
+    ] {
         if on || pol.admin {
             scopes.push(name);
         }
@@ -113,7 +117,11 @@ pub async fn tables(State(app): State<Shared>, caller: Caller) -> Json<J> {
 }
 
 /// `GET /{resource}/schema`.
-pub async fn schema(State(app): State<Shared>, caller: Caller, Path(resource): Path<String>) -> Result<Json<J>, Problem> {
+pub async fn schema(
+    State(app): State<Shared>,
+    caller: Caller,
+    Path(resource): Path<String>,
+) -> Result<Json<J>, Problem> {
     let catalog = app.catalog();
     let ctx = app.ctx(&catalog, &caller);
     let idx = permissions::authorize(ctx, &resource, Action::Read)?;

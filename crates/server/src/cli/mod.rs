@@ -1,8 +1,8 @@
 //! The `databuilder` command line. `--config` and `--database-url` are global:
 //! accepted before or after any subcommand.
 
-mod serve;
-mod token;
+pub mod serve;
+pub mod token;
 
 use std::path::PathBuf;
 
@@ -72,7 +72,9 @@ pub async fn run(cli: Cli) -> i32 {
 async fn schema(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
     let (db, _) = crate::startup::connect(&cfg).await?;
-    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
+    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?)
+        .await
+        .map_err(|e| e.to_string())?;
     let tables: Vec<serde_json::Value> = catalog
         .tables
         .iter()
@@ -91,6 +93,8 @@ async fn schema(cli: &Cli) -> Result<(), String> {
 
 async fn demo_load(cli: &Cli, scale: f64) -> Result<(), String> {
     let cfg = cli.config()?;
-    let db = databuilder_engine::exec::Db::connect(&cfg.database_url(), 4).await.map_err(|e| e.to_string())?;
+    let db = databuilder_engine::exec::Db::connect(&cfg.database_url(), 4)
+        .await
+        .map_err(|e| e.to_string())?;
     serve::load_with_progress(&db, scale).await
 }

@@ -23,7 +23,9 @@ fn bearer(req: &Request) -> Option<&str> {
 
 fn query_token(req: &Request) -> Option<String> {
     let q = req.uri().query()?;
-    form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(q.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Authenticate, or answer 401.
@@ -31,7 +33,10 @@ pub async fn authenticate(State(app): State<Shared>, mut req: Request, next: Nex
     let token = match (bearer(&req), query_token(&req)) {
         (Some(t), _) => t.to_string(),
         (None, Some(_)) if !app.config.security.allow_query_token => {
-            return Problem::unauthorized("tokens in the query string are disabled; send `Authorization: Bearer`").into_response();
+            return Problem::unauthorized(
+                "tokens in the query string are disabled; send `Authorization: Bearer`",
+            )
+            .into_response();
         }
         (None, Some(t)) => t,
         (None, None) => return Problem::unauthorized("missing bearer token").into_response(),

@@ -22,7 +22,10 @@ const STATIC_HEADERS: &[(&str, &str)] = &[
     ("x-xss-protection", "0"),
     ("cache-control", "no-store, no-cache, must-revalidate"),
     ("pragma", "no-cache"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
 ];
 
 fn new_id() -> String {
@@ -40,7 +43,10 @@ pub async fn finalize(mut req: Request, next: Next) -> Response {
     if let Some(p) = res.extensions_mut().remove::<Problem>() {
         *res.body_mut() = Body::from(p.body(&path, &id));
         res.headers_mut().remove(header::CONTENT_LENGTH);
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
     }
     let h = res.headers_mut();
     for (k, v) in STATIC_HEADERS {

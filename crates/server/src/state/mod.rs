@@ -20,7 +20,10 @@ pub struct State {
 impl State {
     /// Connect and create the state tables if missing.
     pub async fn open(db: Db, prefix: &str) -> Result<State, DbError> {
-        let state = State { db, prefix: prefix.to_string() };
+        let state = State {
+            db,
+            prefix: prefix.to_string(),
+        };
         schema::create(&state).await?;
         Ok(state)
     }

@@ -14,7 +14,12 @@ const IDEM_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT N
 const IDEM_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash CHAR(64) NOT NULL, request_hash CHAR(64) NOT NULL, status INT NOT NULL, body MEDIUMTEXT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, key_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const IDEM_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash CHAR(64) NOT NULL, request_hash CHAR(64) NOT NULL, status INTEGER NOT NULL, body TEXT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (token_id, key_hash))";
 
-fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
+fn pick(
+    d: Dialect,
+    sqlite: &'static str,
+    mysql: &'static str,
+    postgres: &'static str,
+) -> &'static str {
     match d {
         Dialect::Sqlite => sqlite,
         Dialect::MySql => mysql,
@@ -26,11 +31,20 @@ fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'stati
 pub async fn create(state: &State) -> Result<(), DbError> {
     let d = state.db.dialect();
     let tables = [
-        ("api_tokens", pick(d, TOKENS_SQLITE, TOKENS_MYSQL, TOKENS_POSTGRES)),
-        ("idempotency", pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES)),
+        (
+            "api_tokens",
+            pick(d, TOKENS_SQLITE, TOKENS_MYSQL, TOKENS_POSTGRES),
+        ),
+        (
+            "idempotency",
+            pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES),
+        ),
     ];
     for (name, ddl) in tables {
-        state.db.execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![])).await?;
+        state
+            .db
+            .execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![]))
+            .await?;
     }
     Ok(())
 }

@@ -34,12 +34,16 @@ pub fn generate() -> String {
 
 /// Whether a string has the shape and checksum of a token (no database needed).
 pub fn well_formed(token: &str) -> bool {
-    let Some(rest) = token.strip_prefix(PREFIX) else { return false };
+    let Some(rest) = token.strip_prefix(PREFIX) else {
+        return false;
+    };
     if rest.len() != BODY_LEN + CHECK_LEN || !rest.is_ascii() {
         return false;
     }
     let (body, check) = rest.split_at(BODY_LEN);
-    let alphabet_ok = body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let alphabet_ok = body
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     alphabet_ok && subtle_eq(check.as_bytes(), checksum(body).as_bytes())
 }
 
@@ -74,7 +78,11 @@ impl TokenRecord {
     }
 
     pub fn principal(&self) -> Principal {
-        Principal { token_id: self.id, name: self.name.clone(), policy: self.policy.clone() }
+        Principal {
+            token_id: self.id,
+            name: self.name.clone(),
+            policy: self.policy.clone(),
+        }
     }
 
     /// The JSON shape used by `token list|show --json` and the admin API.
@@ -103,7 +111,11 @@ const COLUMNS_KINDS: [Option<ColumnKind>; 9] = [
 
 fn record(r: &Row) -> Option<TokenRecord> {
     let text = |i: usize| r.get(i).and_then(J::as_str).unwrap_or_default().to_string();
-    let date = |i: usize| r.get(i).and_then(J::as_str).and_then(|s| parse_datetime(s).ok());
+    let date = |i: usize| {
+        r.get(i)
+            .and_then(J::as_str)
+            .and_then(|s| parse_datetime(s).ok())
+    };
     Some(TokenRecord {
         id: as_i64(r.first()?)?,
         name: text(1),
@@ -117,15 +129,18 @@ fn record(r: &Row) -> Option<TokenRecord> {
     })
 }
 
-
-
 impl State {
     fn tokens(&self) -> String {
         self.table("api_tokens")
     }
 
     /// Store a new token; returns its record and the plaintext (shown once).
-    pub async fn create_token(&self, name: &str, policy: &Policy, expires_at: Option<NaiveDateTime>) -> Result<(TokenRecord, String), DbError> {
+    pub async fn create_token(
+        &self,
+        name: &str,
+        policy: &Policy,
+        expires_at: Option<NaiveDateTime>,
+    ) -> Result<(TokenRecord, String), DbError> {
         let token = generate();
         let d = self.db.dialect();
         let params = vec![
@@ -138,19 +153,37 @@ impl State {
         ];
         let insert = "INSERT INTO {t} (name, token_hash, token_hint, policy, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
         let id = if d == databuilder_engine::catalog::Dialect::MySql {
-            self.db.execute(&Sql::fixed_table(d, insert, &self.tokens(), params)).await?.1
+            self.db
+                .execute(&Sql::fixed_table(d, insert, &self.tokens(), params))
+                .await?
+                .1
         } else {
             const RET: &str = "INSERT INTO {t} (name, token_hash, token_hint, policy, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
-            self.db.fetch_i64(&Sql::fixed_table(d, RET, &self.tokens(), params)).await?
+            self.db
+                .fetch_i64(&Sql::fixed_table(d, RET, &self.tokens(), params))
+                .await?
         };
         let id = id.ok_or_else(|| DbError::Other("no id returned".into()))?;
-        let rec = self.token(id).await?.ok_or_else(|| DbError::Other("token vanished".into()))?;
+        let rec = self
+            .token(id)
+            .await?
+            .ok_or_else(|| DbError::Other("token vanished".into()))?;
         Ok((rec, token))
     }
 
-    async fn select_tokens(&self, template: &'static str, params: Vec<Value>) -> Result<Vec<TokenRecord>, DbError> {
+    async fn select_tokens(
+        &self,
+        template: &'static str,
+        params: Vec<Value>,
+    ) -> Result<Vec<TokenRecord>, DbError> {
         let sql = Sql::fixed_table(self.db.dialect(), template, &self.tokens(), params);
-        Ok(self.db.fetch_all(&sql, &COLUMNS_KINDS).await?.iter().filter_map(record).collect())
+        Ok(self
+            .db
+            .fetch_all(&sql, &COLUMNS_KINDS)
+            .await?
+            .iter()
+            .filter_map(record)
+            .collect())
     }
 
     /// Every token, newest last.
@@ -169,22 +202,35 @@ impl State {
     /// The token with this SHA-256, compared again in constant time.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>, DbError> {
         const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at FROM {t} WHERE token_hash = ?";
-        let found = self.select_tokens(Q, vec![Value::Text(token_hash.to_string())]).await?.pop();
+        let found = self
+            .select_tokens(Q, vec![Value::Text(token_hash.to_string())])
+            .await?
+            .pop();
         Ok(found.filter(|r| subtle_eq(r.hash.as_bytes(), token_hash.as_bytes())))
     }
 
     /// Revoke a token; false when there is no such active token.
     pub async fn revoke_token(&self, id: i64) -> Result<bool, DbError> {
         const Q: &str = "UPDATE {t} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
-        let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), vec![Value::DateTime(now()), Value::Int(id)]);
+        let sql = Sql::fixed_table(
+            self.db.dialect(),
+            Q,
+            &self.tokens(),
+            vec![Value::DateTime(now()), Value::Int(id)],
+        );
         Ok(self.db.execute(&sql).await?.0 > 0)
     }
 
     /// Give a token a new secret; the old one stops working at once.
     pub async fn rotate_token(&self, id: i64) -> Result<Option<String>, DbError> {
         let token = generate();
-        const Q: &str = "UPDATE {t} SET token_hash = ?, token_hint = ? WHERE id = ? AND revoked_at IS NULL";
-        let params = vec![Value::Text(hash(&token)), Value::Text(token[..12].to_string()), Value::Int(id)];
+        const Q: &str =
+            "UPDATE {t} SET token_hash = ?, token_hint = ? WHERE id = ? AND revoked_at IS NULL";
+        let params = vec![
+            Value::Text(hash(&token)),
+            Value::Text(token[..12].to_string()),
+            Value::Int(id),
+        ];
         let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), params);
         Ok((self.db.execute(&sql).await?.0 > 0).then_some(token))
     }

@@ -1,0 +1,9 @@
+//! One integration binary: every case runs against the real server on port 0,
+//! on SQLite, MariaDB and PostgreSQL (see `helpers.rs`).
+
+mod helpers;
+
+mod auth;
+mod guard;
+mod list;
+mod writes;

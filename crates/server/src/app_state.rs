@@ -79,12 +79,11 @@ impl AppState {
 
     /// A token by hash, through a short cache (negative answers are cached too).
     pub async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, DbError> {
-        if let Ok(cache) = self.token_cache.lock() {
-            if let Some((at, rec)) = cache.get(hash) {
-                if at.elapsed() < TOKEN_CACHE_TTL {
-                    return Ok(rec.clone());
-                }
-            }
+        if let Ok(cache) = self.token_cache.lock()
+            && let Some((at, rec)) = cache.get(hash)
+            && at.elapsed() < TOKEN_CACHE_TTL
+        {
+            return Ok(rec.clone());
         }
         let rec = self.state.token_by_hash(hash).await?;
         if let Ok(mut cache) = self.token_cache.lock() {

@@ -60,13 +60,13 @@ pub async fn run_list(
     let (rows, total) = tokio::join!(db.fetch_all(&sql, &k), count);
     let mut rows = rows?;
     let mut next_cursor = None;
-    if let Some(c) = &plan.cursor {
-        if rows.len() > plan.per_page as usize {
-            rows.truncate(plan.per_page as usize);
-            if let Some(last) = rows.last() {
-                let values: Vec<J> = c.positions.iter().map(|&p| last[p].clone()).collect();
-                next_cursor = Some(cursor::encode(cursor_key, &c.signature, &values));
-            }
+    if let Some(c) = &plan.cursor
+        && rows.len() > plan.per_page as usize
+    {
+        rows.truncate(plan.per_page as usize);
+        if let Some(last) = rows.last() {
+            let values: Vec<J> = c.positions.iter().map(|&p| last[p].clone()).collect();
+            next_cursor = Some(cursor::encode(cursor_key, &c.signature, &values));
         }
     }
     let rows = shape(db, catalog, &plan.root, rows).await?;

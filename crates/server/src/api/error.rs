@@ -21,7 +21,7 @@ pub struct Problem {
     pub code: &'static str,
     pub title: &'static str,
     pub detail: String,
-    pub errors: Option<J>,
+    pub errors: Option<Box<J>>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -50,7 +50,7 @@ impl Problem {
             "Bad parameter",
             format!("parameter `{param}`: {detail}"),
         );
-        p.errors = Some(json!({ param: [detail] }));
+        p.errors = Some(Box::new(json!({ param: [detail] })));
         p
     }
 
@@ -97,7 +97,7 @@ impl Problem {
             "request_id": request_id,
         });
         if let (Some(errors), Some(obj)) = (&self.errors, b.as_object_mut()) {
-            obj.insert("errors".into(), errors.clone());
+            obj.insert("errors".into(), (**errors).clone());
         }
         b.to_string()
     }
@@ -148,7 +148,7 @@ pub fn invalid(errors: BTreeMap<String, Vec<String>>) -> Problem {
         "Validation failed",
         format!("invalid fields: {}", fields.join(", ")),
     );
-    p.errors = Some(serde_json::to_value(&errors).unwrap_or_default());
+    p.errors = Some(Box::new(serde_json::to_value(&errors).unwrap_or_default()));
     p
 }
 

@@ -21,10 +21,10 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     /// The key from the environment, else from `file` (created if missing).
     pub fn load(file: &Path) -> Result<MasterKey, String> {
-        if let Ok(k) = std::env::var("DATABUILDER_MASTER_KEY") {
-            if !k.is_empty() {
-                return Ok(MasterKey(Sha256::digest(k.as_bytes()).into()));
-            }
+        if let Ok(k) = std::env::var("DATABUILDER_MASTER_KEY")
+            && !k.is_empty()
+        {
+            return Ok(MasterKey(Sha256::digest(k.as_bytes()).into()));
         }
         if file.exists() {
             let text =

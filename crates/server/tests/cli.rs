@@ -1,0 +1,86 @@
+//! The binary itself: `--help`, and the one-command demo (first run creates the
+//! database, the config and two tokens and prints them once; a second run
+//! reuses everything and prints no token).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_databuilder"))
+}
+
+#[test]
+fn help_is_complete() {
+    let out = bin().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "token", "schema"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+    let token = String::from_utf8_lossy(&bin().args(["token", "create", "--help"]).output().unwrap().stdout).to_string();
+    for flag in ["--table", "--row-filter", "--admin", "--sandbox", "--allow-sensitive", "--json", "--expires", "--config", "--database-url"] {
+        assert!(token.contains(flag), "{flag} missing from token create --help");
+    }
+}
+
+/// Start `serve --demo`, return the child and every stdout line up to "Listening on".
+fn start_demo(dir: &std::path::Path) -> (Child, Vec<String>) {
+    let mut child = bin()
+        .args(["serve", "--demo", "--scale", "0.01", "--listen", "127.0.0.1:0", "--demo-dir"])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let reader = BufReader::new(child.stdout.take().unwrap());
+    for line in reader.lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Listening on");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, lines)
+}
+
+#[tokio::test]
+async fn demo_in_one_command() {
+    let dir = std::env::temp_dir().join(format!("dbdemo_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (mut first, lines) = start_demo(&dir);
+    let find = |prefix: &str| lines.iter().find_map(|l| l.trim().strip_prefix(prefix).map(|s| s.trim().to_string()));
+    let admin = find("admin token:").expect("admin token printed on first run");
+    assert!(find("sandbox token:").is_some());
+    let curl = lines.iter().find(|l| l.trim_start().starts_with("curl")).expect("a ready curl line");
+    let url = curl.split('\'').nth(3).unwrap().to_string();
+    let res = reqwest::Client::new().get(&url).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(res.status(), 200, "the printed curl line works");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["data"][0]["client"].is_object());
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(dir.join("demo.sqlite").exists());
+    assert!(dir.join("databuilder.toml").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("databuilder.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the master key file is private");
+    }
+
+    let (mut second, lines) = start_demo(&dir);
+    assert!(!lines.iter().any(|l| l.contains("dba_")), "a second run prints no token: {lines:?}");
+    let listening = lines.last().unwrap();
+    let addr = listening.split("http://").nth(1).unwrap().split(' ').next().unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("http://{addr}/api/data_builder/v1/auth/test"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the first run's token still works");
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -11,7 +11,10 @@ use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
 
 use crate::config::Config;
+use crate::security::client_ip::parse_nets;
+use crate::security::shield::IpThrottle;
 use crate::state::State;
+use crate::state::keys::MasterKey;
 use crate::state::tokens::TokenRecord;
 
 /// How long a token lookup is trusted; revocations reach every instance within it.
@@ -23,7 +26,11 @@ pub struct AppState {
     pub state: State,
     pub config: Config,
     pub catalog_config: CatalogConfig,
+    pub master_key: MasterKey,
     pub cursor_key: Vec<u8>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub ip_throttle: IpThrottle,
+    pub concurrency: Arc<tokio::sync::Semaphore>,
     catalog: RwLock<Arc<Catalog>>,
     token_cache: Mutex<HashMap<String, (Instant, Option<TokenRecord>)>>,
 }
@@ -37,14 +44,18 @@ impl AppState {
         config: Config,
         catalog_config: CatalogConfig,
         catalog: Catalog,
-        cursor_key: Vec<u8>,
+        master_key: MasterKey,
     ) -> AppState {
         AppState {
             db,
             state,
+            trusted_proxies: parse_nets(&config.security.trusted_proxies),
+            ip_throttle: IpThrottle::default(),
+            concurrency: Arc::new(tokio::sync::Semaphore::new(config.security.max_concurrency.max(1))),
             config,
             catalog_config,
-            cursor_key,
+            cursor_key: master_key.derive("cursor-v1"),
+            master_key,
             catalog: RwLock::new(Arc::new(catalog)),
             token_cache: Mutex::new(HashMap::new()),
         }
@@ -52,19 +63,12 @@ impl AppState {
 
     /// The current catalog snapshot.
     pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+        self.catalog.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// Planner context for a principal.
     pub fn ctx<'a>(&'a self, catalog: &'a Catalog, principal: &'a Principal) -> Ctx<'a> {
-        Ctx {
-            catalog,
-            principal,
-            cursor_key: &self.cursor_key,
-        }
+        Ctx { catalog, principal, cursor_key: &self.cursor_key }
     }
 
     /// Re-read the schema; returns the number of resources.

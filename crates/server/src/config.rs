@@ -33,12 +33,7 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig {
-            url: String::new(),
-            prefix: "tbl".into(),
-            state_url: String::new(),
-            max_connections: 16,
-        }
+        DatabaseConfig { url: String::new(), prefix: "tbl".into(), state_url: String::new(), max_connections: 16 }
     }
 }
 
@@ -50,9 +45,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig {
-            listen: "127.0.0.1:8080".into(),
-        }
+        ServerConfig { listen: "127.0.0.1:8080".into() }
     }
 }
 
@@ -73,6 +66,26 @@ pub struct SecurityConfig {
     pub sensitive_tables: Vec<String>,
     /// Master key file (when `DATABUILDER_MASTER_KEY` is not set).
     pub master_key_file: String,
+    /// Origins the CORS preflight allows (`*` for any); empty: no cross-origin browser use.
+    pub cors_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed (CIDRs or addresses).
+    pub trusted_proxies: Vec<String>,
+    /// Requests per minute per client IP, before authentication.
+    pub ip_rate: u32,
+    /// Longest query string in bytes.
+    pub max_query_bytes: usize,
+    /// Most query parameters.
+    pub max_query_params: usize,
+    /// Total time to receive a request body, e.g. `10s` (minimum body rate).
+    pub body_timeout: String,
+    /// Requests handled at once; more are shed with 503.
+    pub max_concurrency: usize,
+    /// Signed requests: allowed clock skew in seconds.
+    pub signature_window: i64,
+    /// Audit records older than this many days are deleted daily.
+    pub log_retention_days: u32,
+    /// Served over HTTPS (directly or by a trusted proxy): send Strict-Transport-Security.
+    pub https: bool,
 }
 
 impl Default for SecurityConfig {
@@ -88,6 +101,16 @@ impl Default for SecurityConfig {
                 .map(|s| s.to_string())
                 .collect(),
             master_key_file: "databuilder.key".into(),
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            ip_rate: 600,
+            max_query_bytes: 4096,
+            max_query_params: 100,
+            body_timeout: "10s".into(),
+            max_concurrency: 512,
+            signature_window: 300,
+            log_retention_days: 90,
+            https: false,
         }
     }
 }
@@ -114,11 +137,7 @@ pub struct CatalogSection {
 
 impl Default for CatalogSection {
     fn default() -> Self {
-        CatalogSection {
-            reload_interval: "60s".into(),
-            perfex_preset: "auto".into(),
-            relations: Vec::new(),
-        }
+        CatalogSection { reload_interval: "60s".into(), perfex_preset: "auto".into(), relations: Vec::new() }
     }
 }
 
@@ -130,21 +149,14 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, String> {
         let mut table = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                text.parse::<toml::Table>()
-                    .map_err(|e| format!("{}: {e}", p.display()))?
+                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                text.parse::<toml::Table>().map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => toml::Table::new(),
         };
         apply_env(&mut table, std::env::vars());
-        let mut cfg: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e| format!("configuration: {e}"))?;
-        cfg.base_dir = file
-            .and_then(|p| p.parent())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+        let mut cfg: Config = toml::Value::Table(table).try_into().map_err(|e| format!("configuration: {e}"))?;
+        cfg.base_dir = file.and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         Ok(cfg)
     }
 
@@ -174,16 +186,17 @@ impl Config {
         parse_duration(&self.security.header_timeout).unwrap_or(Duration::from_secs(10))
     }
 
+    pub fn body_timeout(&self) -> Duration {
+        parse_duration(&self.security.body_timeout).unwrap_or(Duration::from_secs(10))
+    }
+
     pub fn reload_interval(&self) -> Duration {
         parse_duration(&self.catalog.reload_interval).unwrap_or(Duration::from_secs(60))
     }
 }
 
 fn resolve_sqlite(url: &str, base: &Path) -> String {
-    let Some(rest) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    else {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
         return url.to_string();
     };
     if rest.starts_with('/') || rest.starts_with(":memory:") || base == Path::new(".") {
@@ -210,9 +223,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or(toml::Value::String(value));
-        let entry = table
-            .entry(section.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = table.entry(section.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         if let toml::Value::Table(t) = entry {
             t.insert(key.to_string(), parsed);
         }
@@ -247,14 +258,8 @@ mod tests {
         apply_env(
             &mut t,
             vec![
-                (
-                    "DATABUILDER_DATABASE_URL".to_string(),
-                    "mysql://x/y".to_string(),
-                ),
-                (
-                    "DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(),
-                    "true".to_string(),
-                ),
+                ("DATABUILDER_DATABASE_URL".to_string(), "mysql://x/y".to_string()),
+                ("DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(), "true".to_string()),
                 ("DATABUILDER_MASTER_KEY".to_string(), "ignored".to_string()),
             ]
             .into_iter(),
@@ -266,10 +271,7 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(
-            parse_duration("90d"),
-            Some(Duration::from_secs(90 * 86_400))
-        );
+        assert_eq!(parse_duration("90d"), Some(Duration::from_secs(90 * 86_400)));
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
         assert_eq!(parse_duration("1s"), Some(Duration::from_secs(1)));
         assert_eq!(parse_duration("x"), None);
@@ -278,17 +280,8 @@ mod tests {
 
     #[test]
     fn relative_sqlite_paths_follow_the_config_file() {
-        assert_eq!(
-            resolve_sqlite("sqlite://demo.sqlite", Path::new("/tmp/x")),
-            "sqlite:///tmp/x/demo.sqlite"
-        );
-        assert_eq!(
-            resolve_sqlite("sqlite:///abs.db", Path::new("/tmp/x")),
-            "sqlite:///abs.db"
-        );
-        assert_eq!(
-            resolve_sqlite("mysql://h/db", Path::new("/tmp/x")),
-            "mysql://h/db"
-        );
+        assert_eq!(resolve_sqlite("sqlite://demo.sqlite", Path::new("/tmp/x")), "sqlite:///tmp/x/demo.sqlite");
+        assert_eq!(resolve_sqlite("sqlite:///abs.db", Path::new("/tmp/x")), "sqlite:///abs.db");
+        assert_eq!(resolve_sqlite("mysql://h/db", Path::new("/tmp/x")), "mysql://h/db");
     }
 }

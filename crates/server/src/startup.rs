@@ -42,14 +42,7 @@ pub fn catalog_config(cfg: &Config) -> Result<CatalogConfig, String> {
     for r in &cfg.catalog.relations {
         let (from_table, from_col) = split(&r.from)?;
         let (to_table, to_col) = split(&r.to)?;
-        relations.push(RelationSpec {
-            from_table,
-            from_col,
-            to_table,
-            to_col,
-            has_many_name: None,
-            condition: None,
-        });
+        relations.push(RelationSpec { from_table, from_col, to_table, to_col, has_many_name: None, condition: None });
     }
     let perfex_preset = match cfg.catalog.perfex_preset.as_str() {
         "on" | "true" => Some(true),
@@ -68,9 +61,7 @@ pub fn catalog_config(cfg: &Config) -> Result<CatalogConfig, String> {
 pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
     let url = cfg.database_url();
     if url.is_empty() {
-        return Err(
-            "no database configured: pass --database-url, --config, or use `serve --demo`".into(),
-        );
+        return Err("no database configured: pass --database-url, --config, or use `serve --demo`".into());
     }
     let db = Db::connect(&url, cfg.database.max_connections)
         .await
@@ -78,9 +69,7 @@ pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
     let state_db = if cfg.database.state_url.is_empty() {
         db.clone()
     } else {
-        Db::connect(&cfg.state_url(), 8)
-            .await
-            .map_err(|e| format!("cannot connect to the state database: {e}"))?
+        Db::connect(&cfg.state_url(), 8).await.map_err(|e| format!("cannot connect to the state database: {e}"))?
     };
     let state = State::open(state_db, &cfg.database.prefix)
         .await
@@ -95,38 +84,21 @@ impl Application {
         let key = MasterKey::load(&cfg.master_key_path())?;
         let catalog_cfg = catalog_config(&cfg)?;
         let started = std::time::Instant::now();
-        let catalog = catalog::load(&db, &catalog_cfg)
-            .await
-            .map_err(|e| format!("cannot read the schema: {e}"))?;
+        let catalog = catalog::load(&db, &catalog_cfg).await.map_err(|e| format!("cannot read the schema: {e}"))?;
         tracing::info!(
             tables = catalog.tables.len(),
             perfex = catalog.perfex,
             ms = started.elapsed().as_millis() as u64,
             "catalog loaded"
         );
-        let app = Arc::new(AppState::new(
-            db,
-            state,
-            cfg,
-            catalog_cfg,
-            catalog,
-            key.derive("cursor-v1"),
-        ));
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let app = Arc::new(AppState::new(db, state, cfg, catalog_cfg, catalog, key));
+        let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let router = api::router(app.clone());
-        Ok(Application {
-            listener,
-            app,
-            router,
-        })
+        Ok(Application { listener, app, router })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     pub fn state(&self) -> Shared {
@@ -150,12 +122,7 @@ impl Application {
     }
 }
 
-async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    router: Router,
-    header_timeout: Duration,
-) {
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, header_timeout: Duration) {
     let _ = stream.set_nodelay(true);
     // A connection that never sends a byte is not covered by hyper's header timer.
     let mut first = [0u8; 1];
@@ -169,13 +136,8 @@ async fn serve_connection(
         router.clone().oneshot(req)
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
-    let _ = builder
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
 }
 
 /// Reload the catalog on SIGHUP and periodically, so tables added by modules appear.
@@ -184,11 +146,7 @@ fn spawn_reloader(app: Shared) {
     tokio::spawn(async move {
         #[cfg(unix)]
         let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-        let mut tick = tokio::time::interval(if every.is_zero() {
-            Duration::from_secs(86_400 * 365)
-        } else {
-            every
-        });
+        let mut tick = tokio::time::interval(if every.is_zero() { Duration::from_secs(86_400 * 365) } else { every });
         tick.tick().await;
         loop {
             #[cfg(unix)]

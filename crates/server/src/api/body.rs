@@ -13,11 +13,19 @@ pub const MAX_BATCH: usize = 1000;
 /// Deepest JSON nesting accepted (SPEC §6.1: `{}` is 1).
 pub const MAX_JSON_DEPTH: usize = 10;
 
-/// Read the whole body, refusing more than `limit` bytes (chunked bodies too).
-pub async fn read(body: Body, limit: usize) -> Result<Bytes, Problem> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large(limit))
+/// Read the whole body, refusing more than `limit` bytes (chunked bodies too,
+/// counted while reading) and bodies slower than `deadline` in total.
+pub async fn read(body: Body, limit: usize, deadline: std::time::Duration) -> Result<Bytes, Problem> {
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(_)) => Err(too_large(limit)),
+        Err(_) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-timeout",
+            "Request timeout",
+            "the body arrived too slowly",
+        )),
+    }
 }
 
 pub fn too_large(limit: usize) -> Problem {
@@ -56,20 +64,9 @@ pub fn json_depth(bytes: &[u8]) -> usize {
 }
 
 /// Parsed rows, and whether the body was an array (a batch).
-pub async fn rows(
-    headers: &HeaderMap,
-    bytes: Bytes,
-) -> Result<(Vec<Map<String, J>>, bool), Problem> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json");
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+pub async fn rows(headers: &HeaderMap, bytes: Bytes) -> Result<(Vec<Map<String, J>>, bool), Problem> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match mime.as_str() {
         "application/json" | "" => json_rows(&bytes),
         m if m.ends_with("+json") => json_rows(&bytes),
@@ -93,17 +90,10 @@ fn json_rows(bytes: &[u8]) -> Result<(Vec<Map<String, J>>, bool), Problem> {
         return Err(bad_body("the body is empty"));
     }
     if json_depth(bytes) > MAX_JSON_DEPTH {
-        return Err(bad_body(format!(
-            "JSON nested deeper than {MAX_JSON_DEPTH} levels"
-        )));
+        return Err(bad_body(format!("JSON nested deeper than {MAX_JSON_DEPTH} levels")));
     }
-    let v: J = serde_json::from_slice(bytes).map_err(|e| {
-        bad_body(format!(
-            "invalid JSON at line {} column {}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let v: J = serde_json::from_slice(bytes)
+        .map_err(|e| bad_body(format!("invalid JSON at line {} column {}", e.line(), e.column())))?;
     match v {
         J::Object(m) => Ok((vec![m], false)),
         J::Array(items) => {
@@ -128,29 +118,19 @@ fn json_rows(bytes: &[u8]) -> Result<(Vec<Map<String, J>>, bool), Problem> {
 }
 
 fn form(bytes: &[u8]) -> Map<String, J> {
-    form_urlencoded::parse(bytes)
-        .map(|(k, v)| (k.into_owned(), J::String(v.into_owned())))
-        .collect()
+    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), J::String(v.into_owned()))).collect()
 }
 
 async fn multipart(content_type: &str, bytes: Bytes) -> Result<Map<String, J>, Problem> {
     use base64::Engine as _;
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| bad_body("multipart body without a boundary"))?;
+    let boundary = multer::parse_boundary(content_type).map_err(|_| bad_body("multipart body without a boundary"))?;
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let mut out = Map::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| bad_body("malformed multipart body"))?
-    {
+    while let Some(field) = mp.next_field().await.map_err(|_| bad_body("malformed multipart body"))? {
         let name = field.name().unwrap_or_default().to_string();
         let is_file = field.file_name().is_some();
-        let data = field
-            .bytes()
-            .await
-            .map_err(|_| bad_body("malformed multipart body"))?;
+        let data = field.bytes().await.map_err(|_| bad_body("malformed multipart body"))?;
         let value = match (is_file, String::from_utf8(data.to_vec())) {
             (false, Ok(s)) => s,
             _ => base64::engine::general_purpose::STANDARD.encode(&data),

@@ -26,20 +26,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Problem {
-        Problem {
-            status,
-            code,
-            title,
-            detail: detail.into(),
-            errors: None,
-            headers: Vec::new(),
-        }
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem { status, code, title, detail: detail.into(), errors: None, headers: Vec::new() }
     }
 
     pub fn bad_param(param: &str, detail: impl Into<String>) -> Problem {
@@ -55,13 +43,8 @@ impl Problem {
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Problem {
-        Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Unauthorized",
-            detail,
-        )
-        .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", detail)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
@@ -110,10 +93,7 @@ impl IntoResponse for Problem {
         for (k, v) in &self.headers {
             res.headers_mut().insert(k.clone(), v.clone());
         }
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         res.extensions_mut().insert(self);
         res
     }
@@ -129,9 +109,7 @@ impl From<PlanError> for Problem {
     fn from(e: PlanError) -> Self {
         match e {
             PlanError::UnknownResource(r) => Problem::not_found(format!("no resource `{r}`")),
-            PlanError::NotFound { resource, id } => {
-                Problem::not_found(format!("no row `{id}` in `{resource}`"))
-            }
+            PlanError::NotFound { resource, id } => Problem::not_found(format!("no row `{id}` in `{resource}`")),
             PlanError::Forbidden(d) => Problem::forbidden(d),
             PlanError::BadParam { param, detail } => Problem::bad_param(&param, detail),
             PlanError::Invalid(errors) => invalid(errors),
@@ -155,12 +133,9 @@ pub fn invalid(errors: BTreeMap<String, Vec<String>>) -> Problem {
 impl From<DbError> for Problem {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unique => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                "a row with the same unique value exists",
-            ),
+            DbError::Unique => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", "a row with the same unique value exists")
+            }
             DbError::ForeignKey => Problem::new(
                 StatusCode::CONFLICT,
                 "conflict",

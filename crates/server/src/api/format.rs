@@ -28,17 +28,14 @@ pub fn stream(db: Db, catalog: Arc<Catalog>, plan: ListPlan) -> Response {
             let _ = tx.send(Err(std::io::Error::other("stream aborted"))).await;
         }
     });
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }));
+    let body =
+        Body::from_stream(futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+        ));
     let mut res = Response::new(body);
-    let ct = if format == Format::Csv {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/x-ndjson"
-    };
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    let ct = if format == Format::Csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     res
 }
 
@@ -49,20 +46,11 @@ async fn produce(
     tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), exec::DbError> {
     let node = &plan.root;
-    let mut rows = db.stream(
-        render_select(catalog, &node.select),
-        exec::kinds(catalog, node),
-        CHUNK,
-    );
+    let mut rows = db.stream(render_select(catalog, &node.select), exec::kinds(catalog, node), CHUNK);
     if plan.format == Format::Csv {
         let mut header: Vec<String> = node.output.iter().map(|(n, _)| n.clone()).collect();
         header.extend(node.includes.iter().map(|i| i.name.clone()));
-        let line = header
-            .iter()
-            .map(|h| csv_field(&J::String(h.clone())))
-            .collect::<Vec<_>>()
-            .join(",")
-            + "\r\n";
+        let line = header.iter().map(|h| csv_field(&J::String(h.clone()))).collect::<Vec<_>>().join(",") + "\r\n";
         if tx.send(Ok(Bytes::from(line))).await.is_err() {
             return Ok(());
         }
@@ -106,11 +94,7 @@ fn csv_field(v: &J) -> String {
         J::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 #[cfg(test)]
@@ -120,10 +104,7 @@ mod tests {
     #[test]
     fn csv_quoting() {
         assert_eq!(csv_field(&J::String("a,b".into())), "\"a,b\"");
-        assert_eq!(
-            csv_field(&J::String("say \"hi\"".into())),
-            "\"say \"\"hi\"\"\""
-        );
+        assert_eq!(csv_field(&J::String("say \"hi\"".into())), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field(&J::Null), "");
         assert_eq!(csv_field(&serde_json::json!(12)), "12");
     }

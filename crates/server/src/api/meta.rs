@@ -65,15 +65,15 @@ fn columns(app: &Shared, catalog: &Catalog, p: &Principal, t: &Table) -> Vec<J> 
 }
 
 /// `GET /auth/test`.
-pub async fn auth_test(State(app): State<Shared>, caller: Caller) -> Json<J> {
+pub async fn auth_test(
+    State(app): State<Shared>,
+    caller: Caller,
+    rate: Option<axum::Extension<crate::security::rate_limit::RateInfo>>,
+) -> Json<J> {
     let catalog = app.catalog();
     let pol = &caller.policy;
     let mut scopes: Vec<&str> = Vec::new();
-    for (on, name) in [
-        (pol.scopes.tables, "tables"),
-        (pol.scopes.views, "views"),
-        (pol.scopes.write, "write"),
-    ] {
+    for (on, name) in [(pol.scopes.tables, "tables"), (pol.scopes.views, "views"), (pol.scopes.write, "write")] {
         if on || pol.admin {
             scopes.push(name);
         }
@@ -84,7 +84,12 @@ pub async fn auth_test(State(app): State<Shared>, caller: Caller) -> Json<J> {
     if pol.sandbox {
         scopes.push("sandbox");
     }
-    let limit = pol.rate.unwrap_or(app.config.security.default_rate);
+    let rate_limit = match rate {
+        Some(axum::Extension(r)) => json!({"limit": r.limit, "remaining": r.remaining, "reset": r.reset}),
+        None => {
+            json!({"limit": pol.rate.unwrap_or(app.config.security.default_rate), "remaining": J::Null, "reset": J::Null})
+        }
+    };
     Json(json!({
         "status": "ok",
         "data": {
@@ -93,7 +98,7 @@ pub async fn auth_test(State(app): State<Shared>, caller: Caller) -> Json<J> {
             "scopes": scopes,
             "tables_count": readable(&app, &catalog, &caller).len(),
             "server_time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "rate_limit": {"limit": limit, "remaining": J::Null, "reset": J::Null},
+            "rate_limit": rate_limit,
         }
     }))
 }

@@ -27,16 +27,8 @@ pub fn router(app: Shared) -> Router {
         .route("/admin/catalog/reload", post(meta::reload))
         .route("/{resource}", get(rest::list).post(rest::create))
         .route("/{resource}/schema", get(meta::schema))
-        .route(
-            "/{resource}/{id}",
-            get(rest::get_one)
-                .put(rest::update)
-                .patch(rest::update)
-                .delete(rest::delete),
-        );
-    let v1 = security::api(v1, app.clone())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .route("/{resource}/{id}", get(rest::get_one).put(rest::update).patch(rest::update).delete(rest::delete));
+    let v1 = security::api(v1, app.clone()).fallback(not_found).method_not_allowed_fallback(method_not_allowed);
     let router = Router::new()
         .nest(BASE, v1)
         .fallback(not_found)

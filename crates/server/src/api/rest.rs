@@ -27,11 +27,7 @@ type Caller = axum::Extension<Arc<Principal>>;
 const PASS_THROUGH: &[&str] = &["token"];
 
 fn reject_extra(req: &ListRequest, allowed: &[&str]) -> Result<(), Problem> {
-    match req
-        .extra
-        .iter()
-        .find(|(k, _)| !PASS_THROUGH.contains(&k.as_str()) && !allowed.contains(&k.as_str()))
-    {
+    match req.extra.iter().find(|(k, _)| !PASS_THROUGH.contains(&k.as_str()) && !allowed.contains(&k.as_str())) {
         Some((k, _)) => Err(Problem::bad_param(k, "unknown parameter")),
         None => Ok(()),
     }
@@ -80,9 +76,7 @@ fn envelope(resource: &str, req: &ListRequest, plan: &ListPlan, page: exec::Page
         });
         json!({"self": format!("{base}?{}", req.to_query(None)), "first": null, "prev": null, "next": next, "last": null})
     } else {
-        let last = page
-            .total
-            .map(|t| ((t.max(0) as u64).div_ceil(per as u64)).max(1) as u32);
+        let last = page.total.map(|t| ((t.max(0) as u64).div_ceil(per as u64)).max(1) as u32);
         let has_next = match last {
             Some(l) => n < l,
             None => page.rows.len() == per as usize,
@@ -113,13 +107,7 @@ pub async fn get_one(
     reject_extra(&req, &[])?;
     only_fields_and_include(&req)?;
     let catalog = app.catalog();
-    let node = plan::plan_get(
-        app.ctx(&catalog, &caller),
-        &resource,
-        &id,
-        req.fields.as_deref(),
-        &req.include,
-    )?;
+    let node = plan::plan_get(app.ctx(&catalog, &caller), &resource, &id, req.fields.as_deref(), &req.include)?;
     let row = exec::run_node(&app.db, &catalog, &node)
         .await?
         .pop()
@@ -137,10 +125,7 @@ fn only_fields_and_include(req: &ListRequest) -> Result<(), Problem> {
     if *req == defaults {
         return Ok(());
     }
-    Err(Problem::bad_param(
-        "query",
-        "a single row takes only `fields` and `include`",
-    ))
+    Err(Problem::bad_param("query", "a single row takes only `fields` and `include`"))
 }
 
 /// `{"data":{…}}` with an ETag.
@@ -157,20 +142,10 @@ fn single(status: StatusCode, row: Object) -> Response {
 fn dry_run(q: Option<&str>, principal: &Principal) -> Result<bool, Problem> {
     let req = parse_list_query(q.unwrap_or(""))?;
     reject_extra(&req, &["dry_run"])?;
-    if req
-        != (ListRequest {
-            extra: req.extra.clone(),
-            ..ListRequest::default()
-        })
-    {
+    if req != (ListRequest { extra: req.extra.clone(), ..ListRequest::default() }) {
         return Err(Problem::bad_param("query", "writes take only `dry_run`"));
     }
-    let flag = match req
-        .extra
-        .iter()
-        .find(|(k, _)| k == "dry_run")
-        .map(|(_, v)| v.as_str())
-    {
+    let flag = match req.extra.iter().find(|(k, _)| k == "dry_run").map(|(_, v)| v.as_str()) {
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") | Some("") => true,
         Some(_) => return Err(Problem::bad_param("dry_run", "must be `true` or `false`")),
@@ -181,8 +156,7 @@ fn dry_run(q: Option<&str>, principal: &Principal) -> Result<bool, Problem> {
 
 fn dry_run_header(mut res: Response, dry: bool) -> Response {
     if dry {
-        res.headers_mut()
-            .insert("x-dry-run", HeaderValue::from_static("true"));
+        res.headers_mut().insert("x-dry-run", HeaderValue::from_static("true"));
     }
     res
 }
@@ -197,42 +171,24 @@ pub async fn create(
     body: Body,
 ) -> Result<Response, Problem> {
     let dry = dry_run(q.as_deref(), &caller)?;
-    let bytes = body::read(body, app.config.security.body_limit).await?;
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().unwrap_or("").to_string());
+    let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout()).await?;
+    let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_string());
     if let Some(k) = &key {
         if k.is_empty() || k.len() > 255 {
-            return Err(Problem::bad_param(
-                "Idempotency-Key",
-                "must be 1 to 255 visible characters",
-            ));
+            return Err(Problem::bad_param("Idempotency-Key", "must be 1 to 255 visible characters"));
         }
         let fingerprint = format!("POST {resource} {}", hex::encode(Sha256::digest(&bytes)));
-        match app
-            .state
-            .claim_idempotency(caller.token_id, k, &fingerprint)
-            .await?
-        {
+        match app.state.claim_idempotency(caller.token_id, k, &fingerprint).await? {
             Claim::Fresh => {}
             Claim::Replay(status, body) => {
                 let mut res = Response::new(Body::from(body));
                 *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                res.headers_mut()
-                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
                 return Ok(res);
             }
             Claim::Conflict(why) => {
-                return Err(Problem::new(
-                    StatusCode::CONFLICT,
-                    "idempotency-conflict",
-                    "Conflict",
-                    why,
-                ));
+                return Err(Problem::new(StatusCode::CONFLICT, "idempotency-conflict", "Conflict", why));
             }
         }
     }
@@ -240,9 +196,7 @@ pub async fn create(
     if let Some(k) = &key {
         match &result {
             Ok((status, body)) if !dry => {
-                app.state
-                    .store_idempotency(caller.token_id, k, status.as_u16(), body)
-                    .await?
+                app.state.store_idempotency(caller.token_id, k, status.as_u16(), body).await?
             }
             _ => app.state.release_idempotency(caller.token_id, k).await?,
         }
@@ -250,10 +204,7 @@ pub async fn create(
     let (status, body) = result?;
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(dry_run_header(res, dry))
 }
 
@@ -274,11 +225,7 @@ async fn do_create(
     } else {
         J::Object(written.pop().unwrap_or_default())
     };
-    let status = if dry {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = if dry { StatusCode::OK } else { StatusCode::CREATED };
     let mut body = json!({ "data": data });
     if dry {
         body["meta"] = json!({"dry_run": true});
@@ -287,10 +234,7 @@ async fn do_create(
 }
 
 fn if_match(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 /// `PUT` and `PATCH /{resource}/{id}`: update the given columns.
@@ -303,7 +247,7 @@ pub async fn update(
     body: Body,
 ) -> Result<Response, Problem> {
     let dry = dry_run(q.as_deref(), &caller)?;
-    let bytes = body::read(body, app.config.security.body_limit).await?;
+    let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout()).await?;
     let (rows, batch) = body::rows(&headers, bytes).await?;
     let row = match (batch, rows.into_iter().next()) {
         (false, Some(r)) => r,
@@ -311,8 +255,7 @@ pub async fn update(
     };
     let catalog = app.catalog();
     let plan = plan::plan_update(app.ctx(&catalog, &caller), &resource, &id, &row)?;
-    let written =
-        exec::run_update(&app.db, &catalog, &plan, if_match(&headers).as_deref(), dry).await?;
+    let written = exec::run_update(&app.db, &catalog, &plan, if_match(&headers).as_deref(), dry).await?;
     Ok(dry_run_header(single(StatusCode::OK, written), dry))
 }
 
@@ -327,8 +270,7 @@ pub async fn delete(
     let dry = dry_run(q.as_deref(), &caller)?;
     let catalog = app.catalog();
     let plan = plan::plan_delete(app.ctx(&catalog, &caller), &resource, &id)?;
-    let before =
-        exec::run_delete(&app.db, &catalog, &plan, if_match(&headers).as_deref(), dry).await?;
+    let before = exec::run_delete(&app.db, &catalog, &plan, if_match(&headers).as_deref(), dry).await?;
     let mut body = json!({"status": "ok"});
     if dry {
         body["data"] = J::Object(before);

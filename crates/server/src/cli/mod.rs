@@ -87,14 +87,18 @@ async fn schema(cli: &Cli) -> Result<(), String> {
             })
         })
         .collect();
-    println!("{}", serde_json::to_string_pretty(&serde_json::json!({"dialect": catalog.dialect.to_string(), "perfex": catalog.perfex, "tables": tables})).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(
+            &serde_json::json!({"dialect": catalog.dialect.to_string(), "perfex": catalog.perfex, "tables": tables})
+        )
+        .unwrap_or_default()
+    );
     Ok(())
 }
 
 async fn demo_load(cli: &Cli, scale: f64) -> Result<(), String> {
     let cfg = cli.config()?;
-    let db = databuilder_engine::exec::Db::connect(&cfg.database_url(), 4)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = databuilder_engine::exec::Db::connect(&cfg.database_url(), 4).await.map_err(|e| e.to_string())?;
     serve::load_with_progress(&db, scale).await
 }

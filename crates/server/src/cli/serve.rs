@@ -30,8 +30,7 @@ pub struct ServeArgs {
     pub demo_dir: PathBuf,
 }
 
-const DEMO_CONFIG: &str =
-    "# Data Builder demo configuration (created by `databuilder serve --demo`).
+const DEMO_CONFIG: &str = "# Data Builder demo configuration (created by `databuilder serve --demo`).
 [database]
 url = \"sqlite://demo.sqlite\"
 prefix = \"tbl\"
@@ -49,10 +48,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<(), String> {
     } else {
         cli.config()?
     };
-    let listen = args
-        .listen
-        .clone()
-        .unwrap_or_else(|| cfg.server.listen.clone());
+    let listen = args.listen.clone().unwrap_or_else(|| cfg.server.listen.clone());
     let app = Application::build(cfg, &listen).await?;
     let addr = app.local_addr();
     let base = format!("http://{addr}/api/data_builder/v1");
@@ -60,9 +56,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<(), String> {
         println!("\nData Builder demo is ready. These tokens are shown once; keep them:\n");
         println!("  admin token:   {admin}");
         println!("  sandbox token: {sandbox}\n");
-        println!(
-            "Try:\n  curl -H 'Authorization: Bearer {admin}' '{base}/invoices?per_page=2&include=client'\n"
-        );
+        println!("Try:\n  curl -H 'Authorization: Bearer {admin}' '{base}/invoices?per_page=2&include=client'\n");
     }
     println!("Listening on http://{addr} (API at {base})");
     app.run_until(startup::shutdown_signal()).await;
@@ -70,10 +64,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<(), String> {
 }
 
 /// Create the demo once; returns its configuration and, on first run, the tokens.
-async fn prepare_demo(
-    dir: &Path,
-    scale: f64,
-) -> Result<(Config, Option<(String, String)>), String> {
+async fn prepare_demo(dir: &Path, scale: f64) -> Result<(Config, Option<(String, String)>), String> {
     let config_path = dir.join("databuilder.toml");
     if config_path.exists() {
         return Ok((Config::load(Some(&config_path))?, None));
@@ -91,27 +82,12 @@ async fn prepare_demo(
     let cfg = Config::load(Some(&tmp))?;
     let (_, state) = startup::connect(&cfg).await?;
     crate::state::keys::MasterKey::load(&cfg.master_key_path())?;
-    let admin = Policy {
-        admin: true,
-        ..Policy::default()
-    };
-    let sandbox = Policy {
-        sandbox: true,
-        ..Policy::default()
-    };
-    let (_, admin_token) = state
-        .create_token("demo admin", &admin, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (_, sandbox_token) = state
-        .create_token("demo sandbox", &sandbox, None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let admin = Policy { admin: true, ..Policy::default() };
+    let sandbox = Policy { sandbox: true, ..Policy::default() };
+    let (_, admin_token) = state.create_token("demo admin", &admin, None).await.map_err(|e| e.to_string())?;
+    let (_, sandbox_token) = state.create_token("demo sandbox", &sandbox, None).await.map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, &config_path).map_err(|e| e.to_string())?;
-    Ok((
-        Config::load(Some(&config_path))?,
-        Some((admin_token, sandbox_token)),
-    ))
+    Ok((Config::load(Some(&config_path))?, Some((admin_token, sandbox_token))))
 }
 
 /// Load the demo data with a progress bar.
@@ -133,9 +109,6 @@ pub async fn load_with_progress(db: &Db, scale: f64) -> Result<(), String> {
         .await
         .map_err(|e| format!("loading the demo failed: {e}"))?;
     bar.finish();
-    eprintln!(
-        "Demo database ready: {total} rows in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("Demo database ready: {total} rows in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -86,9 +86,7 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
     let (db, state) = startup::connect(&cfg).await?;
     match cmd {
         TokenCommand::Create(args) => {
-            let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?)
-                .await
-                .map_err(|e| e.to_string())?;
+            let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
             create(&state, &catalog, args).await
         }
         TokenCommand::List { json } => {
@@ -96,10 +94,8 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
             if *json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(
-                        &all.iter().map(TokenRecord::to_json).collect::<Vec<_>>()
-                    )
-                    .unwrap_or_default()
+                    serde_json::to_string_pretty(&all.iter().map(TokenRecord::to_json).collect::<Vec<_>>())
+                        .unwrap_or_default()
                 );
             } else {
                 for t in &all {
@@ -115,20 +111,9 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
             Ok(())
         }
         TokenCommand::Show { id, json } => {
-            let t = state
-                .token(*id)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no token {id}"))?;
+            let t = state.token(*id).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no token {id}"))?;
             let j = t.to_json();
-            println!(
-                "{}",
-                if *json {
-                    j.to_string()
-                } else {
-                    serde_json::to_string_pretty(&j).unwrap_or_default()
-                }
-            );
+            println!("{}", if *json { j.to_string() } else { serde_json::to_string_pretty(&j).unwrap_or_default() });
             Ok(())
         }
         TokenCommand::Revoke { id } => {
@@ -159,18 +144,13 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
 pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
     let mut tables = BTreeMap::new();
     for spec in &a.tables {
-        let (res, letters) = spec
-            .rsplit_once(':')
-            .ok_or_else(|| format!("--table {spec}: expected RESOURCE:LETTERS"))?;
+        let (res, letters) =
+            spec.rsplit_once(':').ok_or_else(|| format!("--table {spec}: expected RESOURCE:LETTERS"))?;
         let crud = Crud::parse(letters).map_err(|e| format!("--table {spec}: {e}"))?;
         if res != "*" {
-            let idx = catalog
-                .resource(res)
-                .ok_or_else(|| format!("--table {spec}: no resource `{res}`"))?;
+            let idx = catalog.resource(res).ok_or_else(|| format!("--table {spec}: no resource `{res}`"))?;
             if catalog.table(idx).sensitive && !a.allow_sensitive {
-                return Err(format!(
-                    "--table {spec}: `{res}` is a sensitive table; add --allow-sensitive to grant it"
-                ));
+                return Err(format!("--table {spec}: `{res}` is a sensitive table; add --allow-sensitive to grant it"));
             }
         }
         tables.insert(res.to_string(), crud);
@@ -180,32 +160,17 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
         let bad = || format!("--row-filter {spec}: expected RESOURCE:COL=VALUE");
         let (res, rest) = spec.split_once(':').ok_or_else(bad)?;
         let (col, value) = rest.split_once('=').ok_or_else(bad)?;
-        let idx = catalog
-            .resource(res)
-            .ok_or_else(|| format!("--row-filter {spec}: no resource `{res}`"))?;
+        let idx = catalog.resource(res).ok_or_else(|| format!("--row-filter {spec}: no resource `{res}`"))?;
         let t = catalog.table(idx);
-        let c = t
-            .column_index(col)
-            .ok_or_else(|| format!("--row-filter {spec}: no column `{col}` in `{res}`"))?;
+        let c = t.column_index(col).ok_or_else(|| format!("--row-filter {spec}: no column `{col}` in `{res}`"))?;
         databuilder_engine::value::Value::from_text(t.columns[c].kind, value)
             .map_err(|e| format!("--row-filter {spec}: {e}"))?;
-        row_filters
-            .entry(res.to_string())
-            .or_default()
-            .push((col.to_string(), value.to_string()));
+        row_filters.entry(res.to_string()).or_default().push((col.to_string(), value.to_string()));
     }
     let scopes = if a.scopes.is_empty() {
-        Scopes {
-            tables: true,
-            views: true,
-            write: a.admin || tables.values().any(|c| c.any_write()),
-        }
+        Scopes { tables: true, views: true, write: a.admin || tables.values().any(|c| c.any_write()) }
     } else {
-        let mut s = Scopes {
-            tables: false,
-            views: false,
-            write: false,
-        };
+        let mut s = Scopes { tables: false, views: false, write: false };
         for name in &a.scopes {
             match name.as_str() {
                 "tables" => s.tables = true,
@@ -235,27 +200,17 @@ async fn create(state: &State, catalog: &Catalog, a: &CreateArgs) -> Result<(), 
     let policy = policy(catalog, a)?;
     let expires_at = match &a.expires {
         Some(d) => {
-            let d = parse_duration(d)
-                .ok_or_else(|| format!("--expires {d}: expected a duration like 90d"))?;
+            let d = parse_duration(d).ok_or_else(|| format!("--expires {d}: expected a duration like 90d"))?;
             Some(crate::state::now() + chrono::Duration::from_std(d).map_err(|e| e.to_string())?)
         }
         None => None,
     };
-    let (rec, token) = state
-        .create_token(&a.name, &policy, expires_at)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (rec, token) = state.create_token(&a.name, &policy, expires_at).await.map_err(|e| e.to_string())?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::json!({"id": rec.id, "name": rec.name, "token": token, "hmac_secret": null})
-        );
+        println!("{}", serde_json::json!({"id": rec.id, "name": rec.name, "token": token, "hmac_secret": null}));
     } else {
         println!("{token}");
-        eprintln!(
-            "token {} `{}` created; it is shown only once",
-            rec.id, rec.name
-        );
+        eprintln!("token {} `{}` created; it is shown only once", rec.id, rec.name);
     }
     Ok(())
 }

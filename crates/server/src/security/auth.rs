@@ -1,20 +1,30 @@
-//! Stage 3: the auth gate. `Authorization: Bearer dba_…` (or `?token=` when
+//! Stage 3, the auth gate. `Authorization: Bearer dba_…` (or `?token=` only when
 //! `allow_query_token` is on). Malformed tokens are refused before any database
-//! lookup; known tokens must be active. The principal goes into the request
-//! extensions for the handlers (and later stages) to read.
+//! lookup; known tokens must be active. Tokens with an HMAC secret must sign
+//! every request (`X-Signature`, `X-Timestamp` within the window, a fresh
+//! `X-Nonce`). The principal goes into the request extensions.
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
 
+use super::reject;
+use crate::api::body;
 use crate::api::error::Problem;
 use crate::app_state::Shared;
-use crate::state::tokens;
+use crate::state::crypto;
+use crate::state::tokens::{self, TokenRecord};
 
-/// The bearer token of a request, if any.
+/// The authenticated token's id (a response extension, for the audit log).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenId(pub i64);
+
 fn bearer(req: &Request) -> Option<&str> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
@@ -23,37 +33,90 @@ fn bearer(req: &Request) -> Option<&str> {
 
 fn query_token(req: &Request) -> Option<String> {
     let q = req.uri().query()?;
-    form_urlencoded::parse(q.as_bytes())
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
+}
+
+fn unauthorized(detail: &str) -> Response {
+    reject("auth", Problem::unauthorized(detail))
 }
 
 /// Authenticate, or answer 401.
-pub async fn authenticate(State(app): State<Shared>, mut req: Request, next: Next) -> Response {
+pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -> Response {
     let token = match (bearer(&req), query_token(&req)) {
         (Some(t), _) => t.to_string(),
         (None, Some(_)) if !app.config.security.allow_query_token => {
-            return Problem::unauthorized(
-                "tokens in the query string are disabled; send `Authorization: Bearer`",
-            )
-            .into_response();
+            return unauthorized("tokens in the query string are disabled; send `Authorization: Bearer`");
         }
         (None, Some(t)) => t,
-        (None, None) => return Problem::unauthorized("missing bearer token").into_response(),
+        (None, None) => return unauthorized("missing bearer token"),
     };
     if !tokens::well_formed(&token) {
-        return Problem::unauthorized("malformed token").into_response();
+        return unauthorized("malformed token");
     }
     let record = match app.token(&tokens::hash(&token)).await {
         Ok(r) => r,
-        Err(e) => return Problem::from(e).into_response(),
+        Err(e) => return reject("auth", Problem::from(e)),
     };
-    match record {
-        Some(r) if r.active() => {
-            req.extensions_mut().insert(Arc::new(r.principal()));
-            next.run(req).await
-        }
-        Some(_) => Problem::unauthorized("token expired or revoked").into_response(),
-        None => Problem::unauthorized("unknown token").into_response(),
+    let Some(record) = record else { return unauthorized("unknown token") };
+    if !record.active() {
+        return unauthorized("token expired or revoked");
+    }
+    let mut req = match &record.hmac_secret {
+        Some(sealed) => match verify_signature(&app, &record, sealed, req).await {
+            Ok(req) => req,
+            Err(res) => return res,
+        },
+        None => req,
+    };
+    req.extensions_mut().insert(Arc::new(record.principal()));
+    let mut res = next.run(req).await;
+    res.extensions_mut().insert(TokenId(record.id));
+    res
+}
+
+fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `X-Signature = hex(HMAC-SHA256(secret, METHOD\nPATH\nQUERY\nsha256_hex(body)\nX-Timestamp))`.
+pub fn signature_message(method: &str, path: &str, query: &str, body: &[u8], timestamp: &str) -> String {
+    format!("{method}\n{path}\n{query}\n{}\n{timestamp}", hex::encode(Sha256::digest(body)))
+}
+
+/// Check a signed request; returns it with its body restored.
+async fn verify_signature(app: &Shared, record: &TokenRecord, sealed: &str, req: Request) -> Result<Request, Response> {
+    let Some(secret) = crypto::open(&app.master_key, sealed) else {
+        tracing::error!(token_id = record.id, "HMAC secret does not decrypt with this master key");
+        return Err(unauthorized("request signing is misconfigured for this token"));
+    };
+    let (Some(sig), Some(ts), Some(nonce)) =
+        (header_str(&req, "x-signature"), header_str(&req, "x-timestamp"), header_str(&req, "x-nonce"))
+    else {
+        return Err(unauthorized("this token must sign requests: X-Signature, X-Timestamp and X-Nonce are required"));
+    };
+    let (sig, ts, nonce) = (sig.to_string(), ts.to_string(), nonce.to_string());
+    let Ok(at) = ts.parse::<i64>() else { return Err(unauthorized("X-Timestamp must be unix seconds")) };
+    if (chrono::Utc::now().timestamp() - at).abs() > app.config.security.signature_window {
+        return Err(unauthorized("X-Timestamp is outside the allowed window"));
+    }
+    if nonce.is_empty() || nonce.len() > 128 {
+        return Err(unauthorized("X-Nonce must be 1 to 128 characters"));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout())
+        .await
+        .map_err(|p| reject("shield", p))?;
+    let message =
+        signature_message(parts.method.as_str(), parts.uri.path(), parts.uri.query().unwrap_or(""), &bytes, &ts);
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(message.as_bytes());
+    let given = hex::decode(sig.trim()).unwrap_or_default();
+    if mac.verify_slice(&given).is_err() {
+        return Err(unauthorized("the request signature does not verify"));
+    }
+    match app.state.use_nonce(record.id, &nonce).await {
+        Ok(true) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(false) => Err(unauthorized("X-Nonce was already used: replay refused")),
+        Err(e) => Err(reject("auth", Problem::from(e))),
     }
 }

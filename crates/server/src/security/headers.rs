@@ -3,13 +3,14 @@
 //! of problem bodies with `instance` and `request_id`. Set in one place.
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::RngCore;
 
 use crate::api::error::Problem;
+use crate::app_state::Shared;
 
 /// The id of one request, in request extensions.
 #[derive(Debug, Clone)]
@@ -22,10 +23,7 @@ const STATIC_HEADERS: &[(&str, &str)] = &[
     ("x-xss-protection", "0"),
     ("cache-control", "no-store, no-cache, must-revalidate"),
     ("pragma", "no-cache"),
-    (
-        "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'",
-    ),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
 ];
 
 fn new_id() -> String {
@@ -35,18 +33,16 @@ fn new_id() -> String {
 }
 
 /// Assign the request id, run the request, then finish the response.
-pub async fn finalize(mut req: Request, next: Next) -> Response {
+pub async fn finalize(State(app): State<Shared>, mut req: Request, next: Next) -> Response {
     let id = new_id();
+    let https = app.config.security.https || forwarded_https(&app, &req);
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.run(req).await;
     if let Some(p) = res.extensions_mut().remove::<Problem>() {
         *res.body_mut() = Body::from(p.body(&path, &id));
         res.headers_mut().remove(header::CONTENT_LENGTH);
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     }
     let h = res.headers_mut();
     for (k, v) in STATIC_HEADERS {
@@ -55,5 +51,15 @@ pub async fn finalize(mut req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert("x-request-id", v);
     }
+    if https {
+        h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     res
+}
+
+/// `X-Forwarded-Proto: https` counts only from a trusted proxy.
+fn forwarded_https(app: &Shared, req: &Request) -> bool {
+    let says_https = req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    says_https && peer.is_some_and(|ip| super::client_ip::in_nets(ip, &app.trusted_proxies))
 }

@@ -1,30 +1,106 @@
-//! Stage 1 (the parts in place so far): the handler time limit and panic
-//! containment. Body limits are enforced while reading (`api/body.rs`); header
-//! read timeouts in the accept loop (`startup.rs`).
+//! Stage 1, the shield, before authentication: query-string limits, a per-IP
+//! throttle, a concurrency cap that sheds load with 503 instead of queueing
+//! without bound, the handler deadline and panic containment. Body size and
+//! body time limits are enforced while reading (`api/body.rs`); the header read
+//! timeout in the accept loop (`startup.rs`).
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 
+use super::client_ip::client_ip;
+use super::reject;
 use crate::api::error::Problem;
 use crate::app_state::Shared;
 
-/// Answer 503 when the handler runs longer than the configured limit.
+/// Fixed one-minute windows per client IP, in memory (a per-instance throttle).
+#[derive(Default)]
+pub struct IpThrottle(Mutex<HashMap<IpAddr, (u64, u32)>>);
+
+impl IpThrottle {
+    /// Count a request; `Err(seconds until reset)` when over `limit`.
+    pub fn hit(&self, ip: IpAddr, limit: u32, now: u64) -> Result<(), u64> {
+        let win = now - now % 60;
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (w, _)| *w == win);
+        }
+        let e = map.entry(ip).or_insert((win, 0));
+        if e.0 != win {
+            *e = (win, 0);
+        }
+        e.1 += 1;
+        if e.1 > limit { Err(win + 60 - now) } else { Ok(()) }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Query limits, per-IP throttle and the concurrency cap.
+pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Response {
+    let sec = &app.config.security;
+    if let Some(q) = req.uri().query() {
+        if q.len() > sec.max_query_bytes {
+            return reject(
+                "shield",
+                Problem::bad_param("query", format!("the query string exceeds {} bytes", sec.max_query_bytes)),
+            );
+        }
+        if q.split('&').count() > sec.max_query_params {
+            return reject(
+                "shield",
+                Problem::bad_param("query", format!("more than {} parameters", sec.max_query_params)),
+            );
+        }
+    }
+    let ip = client_ip(&req, &app.trusted_proxies);
+    if let Err(retry) = app.ip_throttle.hit(ip, sec.ip_rate, unix_now()) {
+        let p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ip-throttled",
+            "Too many requests",
+            "too many requests from this address",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(retry));
+        return reject("shield", p);
+    }
+    let Ok(_permit) = app.concurrency.clone().try_acquire_owned() else {
+        let p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "Service unavailable",
+            "the server is at capacity; retry shortly",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(1));
+        return reject("shield", p);
+    };
+    next.run(req).await
+}
+
+/// Answer 503 when the handler runs longer than the configured limit. The
+/// database cancels the statement itself (statement timeouts set per connection).
 pub async fn time_limit(State(app): State<Shared>, req: Request, next: Next) -> Response {
     let limit = app.config.handler_timeout();
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
-        Err(_) => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "Timed out",
-            format!("the request took longer than {} s", limit.as_secs()),
-        )
-        .into_response(),
+        Err(_) => reject(
+            "shield",
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Timed out",
+                format!("the request took longer than {} s", limit.as_secs()),
+            ),
+        ),
     }
 }
 
@@ -36,5 +112,20 @@ pub async fn catch_panic(req: Request, next: Next) -> Response {
             tracing::error!("handler panicked");
             Problem::internal().into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_windows() {
+        let t = IpThrottle::default();
+        let ip: IpAddr = "1.2.3.4".parse().unwrap();
+        assert!(t.hit(ip, 2, 120).is_ok());
+        assert!(t.hit(ip, 2, 130).is_ok());
+        assert_eq!(t.hit(ip, 2, 150), Err(30));
+        assert!(t.hit(ip, 2, 180).is_ok(), "a new window");
     }
 }

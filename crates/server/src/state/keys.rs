@@ -27,13 +27,9 @@ impl MasterKey {
             return Ok(MasterKey(Sha256::digest(k.as_bytes()).into()));
         }
         if file.exists() {
-            let text =
-                std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let bytes = hex::decode(text.trim())
-                .map_err(|_| format!("{}: not a hex key", file.display()))?;
-            let key: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| format!("{}: key must be 32 bytes", file.display()))?;
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let bytes = hex::decode(text.trim()).map_err(|_| format!("{}: not a hex key", file.display()))?;
+            let key: [u8; 32] = bytes.try_into().map_err(|_| format!("{}: key must be 32 bytes", file.display()))?;
             return Ok(MasterKey(key));
         }
         let mut key = [0u8; 32];
@@ -59,9 +55,6 @@ pub fn write_private(path: &Path, content: &str) -> Result<(), String> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(content.as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let mut f = opts.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(content.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }

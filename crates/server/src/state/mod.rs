@@ -2,8 +2,11 @@
 //! the target database or a separate `state_url` database. Their names carry the
 //! configured prefix and the `data_builder_` mark; the catalog never exposes them.
 
+pub mod crypto;
 pub mod idempotency;
 pub mod keys;
+pub mod nonces;
+pub mod rate;
 mod schema;
 pub mod tokens;
 
@@ -20,10 +23,7 @@ pub struct State {
 impl State {
     /// Connect and create the state tables if missing.
     pub async fn open(db: Db, prefix: &str) -> Result<State, DbError> {
-        let state = State {
-            db,
-            prefix: prefix.to_string(),
-        };
+        let state = State { db, prefix: prefix.to_string() };
         schema::create(&state).await?;
         Ok(state)
     }

@@ -14,12 +14,15 @@ const IDEM_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT N
 const IDEM_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash CHAR(64) NOT NULL, request_hash CHAR(64) NOT NULL, status INT NOT NULL, body MEDIUMTEXT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, key_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const IDEM_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, key_hash CHAR(64) NOT NULL, request_hash CHAR(64) NOT NULL, status INTEGER NOT NULL, body TEXT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (token_id, key_hash))";
 
-fn pick(
-    d: Dialect,
-    sqlite: &'static str,
-    mysql: &'static str,
-    postgres: &'static str,
-) -> &'static str {
+const RATE_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (bucket TEXT NOT NULL, win BIGINT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (bucket, win))";
+const RATE_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (bucket VARCHAR(191) NOT NULL, win BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (bucket, win)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const RATE_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (bucket VARCHAR(191) NOT NULL, win BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (bucket, win))";
+
+const NONCES_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce TEXT NOT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, nonce))";
+const NONCES_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce CHAR(64) NOT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, nonce), KEY (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const NONCES_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce CHAR(64) NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (token_id, nonce))";
+
+fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
     match d {
         Dialect::Sqlite => sqlite,
         Dialect::MySql => mysql,
@@ -31,20 +34,13 @@ fn pick(
 pub async fn create(state: &State) -> Result<(), DbError> {
     let d = state.db.dialect();
     let tables = [
-        (
-            "api_tokens",
-            pick(d, TOKENS_SQLITE, TOKENS_MYSQL, TOKENS_POSTGRES),
-        ),
-        (
-            "idempotency",
-            pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES),
-        ),
+        ("api_tokens", pick(d, TOKENS_SQLITE, TOKENS_MYSQL, TOKENS_POSTGRES)),
+        ("idempotency", pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES)),
+        ("api_rate", pick(d, RATE_SQLITE, RATE_MYSQL, RATE_POSTGRES)),
+        ("api_nonces", pick(d, NONCES_SQLITE, NONCES_MYSQL, NONCES_POSTGRES)),
     ];
     for (name, ddl) in tables {
-        state
-            .db
-            .execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![]))
-            .await?;
+        state.db.execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![])).await?;
     }
     Ok(())
 }

@@ -41,9 +41,7 @@ pub fn well_formed(token: &str) -> bool {
         return false;
     }
     let (body, check) = rest.split_at(BODY_LEN);
-    let alphabet_ok = body
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let alphabet_ok = body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     alphabet_ok && subtle_eq(check.as_bytes(), checksum(body).as_bytes())
 }
 
@@ -69,6 +67,8 @@ pub struct TokenRecord {
     pub expires_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
+    /// The HMAC signing secret, sealed with the master key (`state::crypto`).
+    pub hmac_secret: Option<String>,
 }
 
 impl TokenRecord {
@@ -78,11 +78,7 @@ impl TokenRecord {
     }
 
     pub fn principal(&self) -> Principal {
-        Principal {
-            token_id: self.id,
-            name: self.name.clone(),
-            policy: self.policy.clone(),
-        }
+        Principal { token_id: self.id, name: self.name.clone(), policy: self.policy.clone() }
     }
 
     /// The JSON shape used by `token list|show --json` and the admin API.
@@ -92,12 +88,13 @@ impl TokenRecord {
             "id": self.id, "name": self.name, "hint": self.hint, "policy": self.policy,
             "created_at": t(&self.created_at), "expires_at": t(&self.expires_at),
             "revoked_at": t(&self.revoked_at), "last_used_at": t(&self.last_used_at),
+            "hmac": self.hmac_secret.is_some(),
             "active": self.active(),
         })
     }
 }
 
-const COLUMNS_KINDS: [Option<ColumnKind>; 9] = [
+const COLUMNS_KINDS: [Option<ColumnKind>; 10] = [
     Some(ColumnKind::Int),
     Some(ColumnKind::Text),
     Some(ColumnKind::Text),
@@ -107,15 +104,12 @@ const COLUMNS_KINDS: [Option<ColumnKind>; 9] = [
     Some(ColumnKind::DateTime),
     Some(ColumnKind::DateTime),
     Some(ColumnKind::DateTime),
+    Some(ColumnKind::Text),
 ];
 
 fn record(r: &Row) -> Option<TokenRecord> {
     let text = |i: usize| r.get(i).and_then(J::as_str).unwrap_or_default().to_string();
-    let date = |i: usize| {
-        r.get(i)
-            .and_then(J::as_str)
-            .and_then(|s| parse_datetime(s).ok())
-    };
+    let date = |i: usize| r.get(i).and_then(J::as_str).and_then(|s| parse_datetime(s).ok());
     Some(TokenRecord {
         id: as_i64(r.first()?)?,
         name: text(1),
@@ -126,6 +120,7 @@ fn record(r: &Row) -> Option<TokenRecord> {
         expires_at: date(6),
         revoked_at: date(7),
         last_used_at: date(8),
+        hmac_secret: r.get(9).and_then(J::as_str).map(str::to_string),
     })
 }
 
@@ -151,86 +146,69 @@ impl State {
             Value::DateTime(now()),
             expires_at.map(Value::DateTime).unwrap_or(Value::Null),
         ];
-        let insert = "INSERT INTO {t} (name, token_hash, token_hint, policy, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
+        let insert =
+            "INSERT INTO {t} (name, token_hash, token_hint, policy, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
         let id = if d == databuilder_engine::catalog::Dialect::MySql {
-            self.db
-                .execute(&Sql::fixed_table(d, insert, &self.tokens(), params))
-                .await?
-                .1
+            self.db.execute(&Sql::fixed_table(d, insert, &self.tokens(), params)).await?.1
         } else {
             const RET: &str = "INSERT INTO {t} (name, token_hash, token_hint, policy, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
-            self.db
-                .fetch_i64(&Sql::fixed_table(d, RET, &self.tokens(), params))
-                .await?
+            self.db.fetch_i64(&Sql::fixed_table(d, RET, &self.tokens(), params)).await?
         };
         let id = id.ok_or_else(|| DbError::Other("no id returned".into()))?;
-        let rec = self
-            .token(id)
-            .await?
-            .ok_or_else(|| DbError::Other("token vanished".into()))?;
+        let rec = self.token(id).await?.ok_or_else(|| DbError::Other("token vanished".into()))?;
         Ok((rec, token))
     }
 
-    async fn select_tokens(
-        &self,
-        template: &'static str,
-        params: Vec<Value>,
-    ) -> Result<Vec<TokenRecord>, DbError> {
+    async fn select_tokens(&self, template: &'static str, params: Vec<Value>) -> Result<Vec<TokenRecord>, DbError> {
         let sql = Sql::fixed_table(self.db.dialect(), template, &self.tokens(), params);
-        Ok(self
-            .db
-            .fetch_all(&sql, &COLUMNS_KINDS)
-            .await?
-            .iter()
-            .filter_map(record)
-            .collect())
+        Ok(self.db.fetch_all(&sql, &COLUMNS_KINDS).await?.iter().filter_map(record).collect())
     }
 
     /// Every token, newest last.
     pub async fn list_tokens(&self) -> Result<Vec<TokenRecord>, DbError> {
-        const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at FROM {t} ORDER BY id";
+        const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at, hmac_secret FROM {t} ORDER BY id";
 
         self.select_tokens(Q, vec![]).await
     }
 
     /// One token by id.
     pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>, DbError> {
-        const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at FROM {t} WHERE id = ?";
+        const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at, hmac_secret FROM {t} WHERE id = ?";
         Ok(self.select_tokens(Q, vec![Value::Int(id)]).await?.pop())
     }
 
     /// The token with this SHA-256, compared again in constant time.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>, DbError> {
-        const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at FROM {t} WHERE token_hash = ?";
-        let found = self
-            .select_tokens(Q, vec![Value::Text(token_hash.to_string())])
-            .await?
-            .pop();
+        const Q: &str = "SELECT id, name, token_hint, token_hash, policy, created_at, expires_at, revoked_at, last_used_at, hmac_secret FROM {t} WHERE token_hash = ?";
+        let found = self.select_tokens(Q, vec![Value::Text(token_hash.to_string())]).await?.pop();
         Ok(found.filter(|r| subtle_eq(r.hash.as_bytes(), token_hash.as_bytes())))
+    }
+
+    /// Store a token's sealed HMAC secret.
+    pub async fn set_token_hmac(&self, id: i64, sealed: &str) -> Result<(), DbError> {
+        const Q: &str = "UPDATE {t} SET hmac_secret = ? WHERE id = ?";
+        let sql = Sql::fixed_table(
+            self.db.dialect(),
+            Q,
+            &self.tokens(),
+            vec![Value::Text(sealed.to_string()), Value::Int(id)],
+        );
+        self.db.execute(&sql).await?;
+        Ok(())
     }
 
     /// Revoke a token; false when there is no such active token.
     pub async fn revoke_token(&self, id: i64) -> Result<bool, DbError> {
         const Q: &str = "UPDATE {t} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
-        let sql = Sql::fixed_table(
-            self.db.dialect(),
-            Q,
-            &self.tokens(),
-            vec![Value::DateTime(now()), Value::Int(id)],
-        );
+        let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), vec![Value::DateTime(now()), Value::Int(id)]);
         Ok(self.db.execute(&sql).await?.0 > 0)
     }
 
     /// Give a token a new secret; the old one stops working at once.
     pub async fn rotate_token(&self, id: i64) -> Result<Option<String>, DbError> {
         let token = generate();
-        const Q: &str =
-            "UPDATE {t} SET token_hash = ?, token_hint = ? WHERE id = ? AND revoked_at IS NULL";
-        let params = vec![
-            Value::Text(hash(&token)),
-            Value::Text(token[..12].to_string()),
-            Value::Int(id),
-        ];
+        const Q: &str = "UPDATE {t} SET token_hash = ?, token_hint = ? WHERE id = ? AND revoked_at IS NULL";
+        let params = vec![Value::Text(hash(&token)), Value::Text(token[..12].to_string()), Value::Int(id)];
         let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), params);
         Ok((self.db.execute(&sql).await?.0 > 0).then_some(token))
     }

@@ -18,64 +18,32 @@ async fn bearer_is_required(app: &TestApp) {
 
     let malformed = app.get_as("dba_not_a_token", "/invoices").await;
     assert_eq!(malformed.status, 401);
-    assert!(
-        malformed.json()["detail"]
-            .as_str()
-            .unwrap()
-            .contains("malformed")
-    );
+    assert!(malformed.json()["detail"].as_str().unwrap().contains("malformed"));
 
     // Well formed, with a valid checksum, but never issued.
     let unknown = databuilder::state::tokens::generate();
     assert_eq!(app.get_as(&unknown, "/invoices").await.status, 401);
 
     // Query tokens are off by default.
-    let q = app
-        .request(
-            Method::GET,
-            &format!("/invoices?token={}", app.admin),
-            None,
-            None,
-        )
-        .await;
+    let q = app.request(Method::GET, &format!("/invoices?token={}", app.admin), None, None).await;
     assert_eq!(q.status, 401);
 }
 
 async fn revoked_and_rotated_tokens_stop_working(app: &TestApp) {
     let t = app.token(&["--table", "invoices:r"]).await;
-    let rec = app
-        .state
-        .state
-        .token_by_hash(&databuilder::state::tokens::hash(&t))
-        .await
-        .unwrap()
-        .unwrap();
+    let rec = app.state.state.token_by_hash(&databuilder::state::tokens::hash(&t)).await.unwrap().unwrap();
     assert!(app.state.state.revoke_token(rec.id).await.unwrap());
     assert_eq!(app.get_as(&t, "/invoices").await.status, 401);
 
     let t2 = app.token(&["--table", "invoices:r"]).await;
-    let rec2 = app
-        .state
-        .state
-        .token_by_hash(&databuilder::state::tokens::hash(&t2))
-        .await
-        .unwrap()
-        .unwrap();
-    let new = app
-        .state
-        .state
-        .rotate_token(rec2.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let rec2 = app.state.state.token_by_hash(&databuilder::state::tokens::hash(&t2)).await.unwrap().unwrap();
+    let new = app.state.state.rotate_token(rec2.id).await.unwrap().unwrap();
     assert_eq!(app.get_as(&t2, "/invoices").await.status, 401);
     assert_eq!(app.get_as(&new, "/invoices").await.status, 200);
 }
 
 async fn auth_test_and_tables(app: &TestApp) {
-    let t = app
-        .token(&["--table", "invoices:r", "--table", "clients:cr"])
-        .await;
+    let t = app.token(&["--table", "invoices:r", "--table", "clients:cr"]).await;
     let j = app.get_as(&t, "/auth/test").await.json();
     assert_eq!(j["status"], "ok");
     assert_eq!(j["data"]["authenticated"], true);
@@ -83,12 +51,7 @@ async fn auth_test_and_tables(app: &TestApp) {
     assert!(j["data"]["rate_limit"]["limit"].is_number());
 
     let tables = app.get_as(&t, "/tables").await.json();
-    let names: Vec<&str> = tables["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = tables["data"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["clients", "invoices"]);
     let clients = &tables["data"][0];
     assert_eq!(clients["permissions"]["create"], true);
@@ -97,29 +60,12 @@ async fn auth_test_and_tables(app: &TestApp) {
 
     // The admin sees every non-sensitive table, never the state tables.
     let all = app.get("/tables").await.json();
-    let names: Vec<String> = all["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap().to_string())
-        .collect();
+    let names: Vec<String> =
+        all["data"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
     assert!(names.contains(&"invoices".to_string()));
-    assert!(
-        !names.iter().any(|n| n.contains("data_builder")),
-        "{names:?}"
-    );
-    for sensitive in [
-        "staff",
-        "contacts",
-        "options",
-        "sessions",
-        "vault",
-        "user_auto_login",
-    ] {
-        assert!(
-            !names.contains(&sensitive.to_string()),
-            "{sensitive} listed"
-        );
+    assert!(!names.iter().any(|n| n.contains("data_builder")), "{names:?}");
+    for sensitive in ["staff", "contacts", "options", "sessions", "vault", "user_auto_login"] {
+        assert!(!names.contains(&sensitive.to_string()), "{sensitive} listed");
     }
 }
 
@@ -128,63 +74,29 @@ async fn schema_endpoint(app: &TestApp) {
     let d = &j["data"];
     assert_eq!(d["name"], "invoices");
     assert_eq!(d["primary_key"], "id");
-    let cols: Vec<&str> = d["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let cols: Vec<&str> = d["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(cols.contains(&"total"));
     assert!(!cols.contains(&"hash"), "secret column listed");
     assert!(!cols.contains(&"token"), "secret column listed");
-    let total = d["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "total")
-        .unwrap();
+    let total = d["columns"].as_array().unwrap().iter().find(|c| c["name"] == "total").unwrap();
     assert_eq!(total["type"], "decimal");
-    let rels: Vec<&str> = d["relations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let rels: Vec<&str> = d["relations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert!(rels.contains(&"client"), "{rels:?}");
     assert!(rels.contains(&"items"), "{rels:?}");
-    assert!(
-        !rels.iter().any(|r| r.contains("staff")),
-        "relations to sensitive tables are hidden: {rels:?}"
-    );
+    assert!(!rels.iter().any(|r| r.contains("staff")), "relations to sensitive tables are hidden: {rels:?}");
     let clients = app.get("/clients/schema").await.json();
     assert_eq!(clients["data"]["primary_key"], "userid");
     let contracts = app.get("/contracts/schema").await.json();
-    let rels: Vec<&str> = contracts["data"]["relations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    assert!(
-        rels.contains(&"client"),
-        "contracts.client → clients is `client`: {rels:?}"
-    );
+    let rels: Vec<&str> =
+        contracts["data"]["relations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(rels.contains(&"client"), "contracts.client → clients is `client`: {rels:?}");
 }
 
 async fn catalog_reload_picks_up_new_tables(app: &TestApp) {
     assert_eq!(app.get("/tblmodule_widgets").await.status, 404);
-    app.sql("CREATE TABLE tblmodule_widgets (name VARCHAR(50) NOT NULL, qty INT NOT NULL)")
-        .await;
-    app.sql("INSERT INTO tblmodule_widgets (name, qty) VALUES ('a', 1), ('b', 2)")
-        .await;
-    let reload = app
-        .request(
-            Method::POST,
-            "/admin/catalog/reload",
-            Some(&app.admin.clone()),
-            None,
-        )
-        .await;
+    app.sql("CREATE TABLE tblmodule_widgets (name VARCHAR(50) NOT NULL, qty INT NOT NULL)").await;
+    app.sql("INSERT INTO tblmodule_widgets (name, qty) VALUES ('a', 1), ('b', 2)").await;
+    let reload = app.request(Method::POST, "/admin/catalog/reload", Some(&app.admin.clone()), None).await;
     assert_eq!(reload.status, 200, "{}", reload.text);
     let r = app.get("/module_widgets?sort=qty").await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -192,20 +104,10 @@ async fn catalog_reload_picks_up_new_tables(app: &TestApp) {
     // No primary key: readable, not addressable by id.
     let one = app.get("/module_widgets/1").await;
     assert_eq!(one.status, 400, "{}", one.text);
-    assert!(
-        one.json()["errors"]["id"][0]
-            .as_str()
-            .unwrap()
-            .contains("no primary key")
-    );
+    assert!(one.json()["errors"]["id"][0].as_str().unwrap().contains("no primary key"));
     // Only admins reload.
     let t = app.token(&["--table", "invoices:r"]).await;
-    assert_eq!(
-        app.request(Method::POST, "/admin/catalog/reload", Some(&t), None)
-            .await
-            .status,
-        403
-    );
+    assert_eq!(app.request(Method::POST, "/admin/catalog/reload", Some(&t), None).await.status, 403);
 }
 
 each_dialect!(

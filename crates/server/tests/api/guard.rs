@@ -11,66 +11,21 @@ async fn table_scopes(app: &TestApp) {
     let t = app.token(&["--table", "invoices:r"]).await;
     assert_eq!(app.get_as(&t, "/invoices").await.status, 200);
     assert_eq!(app.get_as(&t, "/clients").await.status, 403);
-    assert_eq!(
-        app.get_as(&t, "/invoices?include=client").await.status,
-        403,
-        "include needs read on the target"
-    );
-    let post = app
-        .request(
-            Method::POST,
-            "/invoices",
-            Some(&t),
-            Some(&json!({"total": 1})),
-        )
-        .await;
+    assert_eq!(app.get_as(&t, "/invoices?include=client").await.status, 403, "include needs read on the target");
+    let post = app.request(Method::POST, "/invoices", Some(&t), Some(&json!({"total": 1}))).await;
     assert_eq!(post.status, 403);
-    assert_eq!(
-        app.request(Method::DELETE, "/invoices/1", Some(&t), None)
-            .await
-            .status,
-        403
-    );
+    assert_eq!(app.request(Method::DELETE, "/invoices/1", Some(&t), None).await.status, 403);
     let w = app.token(&["--table", "taxes:cr"]).await;
     assert_eq!(
-        app.request(
-            Method::POST,
-            "/taxes",
-            Some(&w),
-            Some(&json!({"name": "x", "taxrate": 1}))
-        )
-        .await
-        .status,
+        app.request(Method::POST, "/taxes", Some(&w), Some(&json!({"name": "x", "taxrate": 1}))).await.status,
         201
     );
-    assert_eq!(
-        app.request(
-            Method::PATCH,
-            "/taxes/1",
-            Some(&w),
-            Some(&json!({"name": "y"}))
-        )
-        .await
-        .status,
-        403
-    );
-    let ro = app
-        .token(&["--table", "taxes:crud", "--scope", "tables"])
-        .await;
-    assert_eq!(
-        app.request(Method::DELETE, "/taxes/1", Some(&ro), None)
-            .await
-            .status,
-        403,
-        "no write scope"
-    );
+    assert_eq!(app.request(Method::PATCH, "/taxes/1", Some(&w), Some(&json!({"name": "y"}))).await.status, 403);
+    let ro = app.token(&["--table", "taxes:crud", "--scope", "tables"]).await;
+    assert_eq!(app.request(Method::DELETE, "/taxes/1", Some(&ro), None).await.status, 403, "no write scope");
     let all = app.token(&["--table", "*:r"]).await;
     assert_eq!(app.get_as(&all, "/clients").await.status, 200);
-    assert_eq!(
-        app.get_as(&all, "/staff").await.status,
-        403,
-        "a wildcard never grants sensitive tables"
-    );
+    assert_eq!(app.get_as(&all, "/staff").await.status, 403, "a wildcard never grants sensitive tables");
 }
 
 async fn row_filters_everywhere(app: &TestApp) {
@@ -90,77 +45,34 @@ async fn row_filters_everywhere(app: &TestApp) {
             "projects:clientid=3",
         ])
         .await;
-    let mine = app
-        .all("/invoices?fields=id,clientid&filter[clientid]=3")
-        .await;
+    let mine = app.all("/invoices?fields=id,clientid&filter[clientid]=3").await;
     let rows = app.get_as(&t, "/invoices?per_page=500").await.rows();
     assert_eq!(rows.len(), mine.len());
     assert!(rows.iter().all(|r| r["clientid"] == 3));
     let other = app.all("/invoices?fields=id&filter[clientid.ne]=3").await;
     let other_id = other[0]["id"].as_i64().unwrap();
-    assert_eq!(
-        app.get_as(&t, &format!("/invoices/{other_id}"))
-            .await
-            .status,
-        404,
-        "out of scope answers like missing"
-    );
+    assert_eq!(app.get_as(&t, &format!("/invoices/{other_id}")).await.status, 404, "out of scope answers like missing");
     // Widening through a filter or an OR group is impossible: they are ANDed with the row filter.
-    let widened = app
-        .get_as(
-            &t,
-            "/invoices?or[0][clientid]=4&or[1][clientid]=3&per_page=500",
-        )
-        .await
-        .rows();
+    let widened = app.get_as(&t, "/invoices?or[0][clientid]=4&or[1][clientid]=3&per_page=500").await.rows();
     assert!(widened.iter().all(|r| r["clientid"] == 3));
     // Includes obey the target's row filter.
     let clients = app.get_as(&t, "/clients?include=invoices").await.rows();
     assert_eq!(clients.len(), 1);
-    assert!(
-        clients[0]["invoices"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["clientid"] == 3)
-    );
+    assert!(clients[0]["invoices"].as_array().unwrap().iter().all(|i| i["clientid"] == 3));
     // Writes: cannot create outside, cannot move a row out, cannot touch other rows.
     let project = json!({"name": "P", "billing_type": 1, "start_date": "2026-01-01", "project_created": "2026-01-01", "addedfrom": 1});
-    let created = app
-        .request(Method::POST, "/projects", Some(&t), Some(&project))
-        .await;
+    let created = app.request(Method::POST, "/projects", Some(&t), Some(&project)).await;
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(
-        created.json()["data"]["clientid"],
-        3,
-        "the row filter value is set on create"
-    );
+    assert_eq!(created.json()["data"]["clientid"], 3, "the row filter value is set on create");
     let mut outside = project.clone();
     outside["clientid"] = json!(4);
-    assert_eq!(
-        app.request(Method::POST, "/projects", Some(&t), Some(&outside))
-            .await
-            .status,
-        422
-    );
+    assert_eq!(app.request(Method::POST, "/projects", Some(&t), Some(&outside)).await.status, 422);
     let mine_id = mine[0]["id"].as_i64().unwrap();
-    let moved = app
-        .request(
-            Method::PATCH,
-            &format!("/invoices/{mine_id}"),
-            Some(&t),
-            Some(&json!({"clientid": 4})),
-        )
-        .await;
+    let moved =
+        app.request(Method::PATCH, &format!("/invoices/{mine_id}"), Some(&t), Some(&json!({"clientid": 4}))).await;
     assert_eq!(moved.status, 422);
-    let foreign = app
-        .request(
-            Method::PATCH,
-            &format!("/invoices/{other_id}"),
-            Some(&t),
-            Some(&json!({"adminnote": "x"})),
-        )
-        .await;
+    let foreign =
+        app.request(Method::PATCH, &format!("/invoices/{other_id}"), Some(&t), Some(&json!({"adminnote": "x"}))).await;
     assert_eq!(foreign.status, 404);
     assert!(app.get(&format!("/invoices/{other_id}")).await.json()["data"]["adminnote"] != "x");
 }
@@ -175,20 +87,11 @@ async fn secret_columns_never_leak(app: &TestApp) {
     ] {
         let r = app.get(q).await;
         assert_eq!(r.status, 400, "{q}: {}", r.text);
-        assert!(
-            r.json()["detail"]
-                .as_str()
-                .unwrap()
-                .contains("unknown column"),
-            "{q}"
-        );
+        assert!(r.json()["detail"].as_str().unwrap().contains("unknown column"), "{q}");
     }
     let csv = app.get("/invoices?format=csv&per_page=1").await;
     let header = csv.text.lines().next().unwrap();
-    assert!(
-        !header.split(',').any(|h| h == "hash" || h == "token"),
-        "{header}"
-    );
+    assert!(!header.split(',').any(|h| h == "hash" || h == "token"), "{header}");
     let inc = app.get("/clients?include=invoices&per_page=3").await.rows();
     for c in inc {
         for i in c["invoices"].as_array().unwrap() {
@@ -211,24 +114,12 @@ async fn sensitive_tables_refused(app: &TestApp) {
         let r = app.get(path).await;
         assert_eq!(r.status, 403, "{path}: {}", r.text);
     }
-    assert_eq!(
-        app.get("/data_builder_api_tokens").await.status,
-        404,
-        "state tables do not exist as resources"
-    );
+    assert_eq!(app.get("/data_builder_api_tokens").await.status, 404, "state tables do not exist as resources");
     assert_eq!(app.get("/tbldata_builder_api_tokens").await.status, 404);
-    let granted = app
-        .token(&["--table", "contacts:r", "--allow-sensitive"])
-        .await;
+    let granted = app.token(&["--table", "contacts:r", "--allow-sensitive"]).await;
     let r = app.get_as(&granted, "/contacts?per_page=2").await;
-    assert_eq!(
-        r.status, 200,
-        "an explicit --allow-sensitive grant opens it"
-    );
-    assert!(
-        r.rows()[0].get("password").is_none(),
-        "but never its secret columns"
-    );
+    assert_eq!(r.status, 200, "an explicit --allow-sensitive grant opens it");
+    assert!(r.rows()[0].get("password").is_none(), "but never its secret columns");
 }
 
 async fn bad_input_is_a_named_4xx(app: &TestApp) {
@@ -241,10 +132,7 @@ async fn bad_input_is_a_named_4xx(app: &TestApp) {
         ("/invoices?filter[total.gt]=1e999x", "filter[total.gt]"),
         ("/invoices?filter[date]=2024-13-45", "filter[date]"),
         ("/invoices?filter[status.in]=1,x", "filter[status.in]"),
-        (
-            "/invoices?filter[total.contains]=1",
-            "filter[total.contains]",
-        ),
+        ("/invoices?filter[total.contains]=1", "filter[total.contains]"),
         ("/invoices?filter[status.zz]=1", "filter[status.zz]"),
         ("/invoices?count=maybe", "count"),
         ("/invoices?format=xml", "format"),
@@ -258,42 +146,24 @@ async fn bad_input_is_a_named_4xx(app: &TestApp) {
     for (q, param) in cases {
         let r = app.get(q).await;
         assert_eq!(r.status, 400, "{q}: {}", r.text);
-        assert!(
-            r.json()["errors"][param].is_array(),
-            "{q} must name {param}: {}",
-            r.text
-        );
+        assert!(r.json()["errors"][param].is_array(), "{q} must name {param}: {}", r.text);
     }
     // Injection in a text filter is just a value.
-    let r = app
-        .get("/invoices?filter[prefix]=x%27%20OR%20%271%27=%271")
-        .await;
+    let r = app.get("/invoices?filter[prefix]=x%27%20OR%20%271%27=%271").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["meta"]["total"], 0);
-    assert_eq!(
-        app.get("/invoices?per_page=1").await.json()["meta"]["total"],
-        200,
-        "the table is intact"
-    );
+    assert_eq!(app.get("/invoices?per_page=1").await.json()["meta"]["total"], 200, "the table is intact");
 }
 
 async fn router_errors_carry_headers(app: &TestApp) {
     let nf = read(app.client.get(format!("{}/../../nope", app.base))).await;
     assert_eq!(nf.status, 404);
-    let m = read(
-        app.client
-            .request(Method::PUT, format!("{}/invoices", app.base))
-            .bearer_auth(&app.admin),
-    )
-    .await;
+    let m = read(app.client.request(Method::PUT, format!("{}/invoices", app.base)).bearer_auth(&app.admin)).await;
     assert_eq!(m.status, 405);
     for r in [&nf, &m] {
         assert_eq!(r.header("content-type"), Some("application/problem+json"));
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
-        assert_eq!(
-            r.header("cache-control"),
-            Some("no-store, no-cache, must-revalidate")
-        );
+        assert_eq!(r.header("cache-control"), Some("no-store, no-cache, must-revalidate"));
         assert!(r.header("x-request-id").is_some());
     }
     let deep = format!("{}{}", "[".repeat(11), "]".repeat(11));

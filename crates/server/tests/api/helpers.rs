@@ -73,10 +73,7 @@ impl Resp {
 
     /// The `data` array's rows.
     pub fn rows(&self) -> Vec<J> {
-        self.json()["data"]
-            .as_array()
-            .cloned()
-            .unwrap_or_else(|| panic!("no data array: {}", self.text))
+        self.json()["data"].as_array().cloned().unwrap_or_else(|| panic!("no data array: {}", self.text))
     }
 }
 
@@ -97,41 +94,32 @@ pub async fn spawn_app(dialect: Dialect) -> Option<TestApp> {
     let dir = std::env::temp_dir().join(random_name("dbtest"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let (url, cleanup) = match dialect {
-        Dialect::Sqlite => (
-            format!("sqlite://{}", dir.join("demo.sqlite").display()),
-            None,
-        ),
+        Dialect::Sqlite => (format!("sqlite://{}", dir.join("demo.sqlite").display()), None),
         Dialect::MySql | Dialect::Postgres => {
-            let var = if dialect == Dialect::MySql {
-                "DATABUILDER_TEST_MYSQL_URL"
-            } else {
-                "DATABUILDER_TEST_POSTGRES_URL"
-            };
+            let var =
+                if dialect == Dialect::MySql { "DATABUILDER_TEST_MYSQL_URL" } else { "DATABUILDER_TEST_POSTGRES_URL" };
             let Ok(server) = std::env::var(var) else {
                 eprintln!("skipping: {var} not set");
                 return None;
             };
             let name = random_name("dbt");
-            let admin = Db::connect(&server, 1)
-                .await
-                .expect("connect to the test server");
+            let admin = Db::connect(&server, 1).await.expect("connect to the test server");
             exec_raw(&admin, &format!("CREATE DATABASE {name}")).await;
             admin.close().await;
             (with_database(&server, &name), Some((dialect, server, name)))
         }
     };
     let db = Db::connect(&url, 2).await.expect("connect");
-    databuilder_engine::exec::load_demo(&db, SCALE, &|_| {})
-        .await
-        .expect("load demo");
+    databuilder_engine::exec::load_demo(&db, SCALE, &|_| {}).await.expect("load demo");
     db.close().await;
     let mut cfg = Config::default();
     cfg.database.url = url.clone();
     cfg.base_dir = dir.clone();
     cfg.catalog.reload_interval = "0s".into();
-    let app = Application::build(cfg, "127.0.0.1:0")
-        .await
-        .expect("build app");
+    // The suite makes many requests with one token; the limiter has its own cases.
+    cfg.security.default_rate = 1_000_000;
+    cfg.security.ip_rate = 1_000_000;
+    let app = Application::build(cfg, "127.0.0.1:0").await.expect("build app");
     let state = app.state();
     let addr = app.local_addr();
     tokio::spawn(app.run_until(std::future::pending()));
@@ -151,18 +139,9 @@ pub async fn spawn_app(dialect: Dialect) -> Option<TestApp> {
 /// Run one statement on a database (test setup only).
 pub async fn exec_raw(db: &Db, sql: &str) {
     match db {
-        Db::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(p)
-            .await
-            .map(|_| ()),
-        Db::MySql(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(p)
-            .await
-            .map(|_| ()),
-        Db::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(p)
-            .await
-            .map(|_| ()),
+        Db::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
+        Db::MySql(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
@@ -181,12 +160,7 @@ impl TestApp {
         let args = Wrap::try_parse_from(argv).expect("token flags").args;
         let catalog = self.state.catalog();
         let pol = policy(&catalog, &args).expect("policy");
-        self.state
-            .state
-            .create_token("test", &pol, None)
-            .await
-            .expect("create token")
-            .1
+        self.state.state.create_token("test", &pol, None).await.expect("create token").1
     }
 
     /// Run raw SQL on the target database.
@@ -194,13 +168,7 @@ impl TestApp {
         exec_raw(&self.state.db, stmt).await;
     }
 
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&J>,
-    ) -> Resp {
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&J>) -> Resp {
         let url = format!("{}{path}", self.base);
         let mut rb = self.client.request(method, url);
         if let Some(t) = token {
@@ -213,8 +181,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        self.request(Method::GET, path, Some(&self.admin.clone()), None)
-            .await
+        self.request(Method::GET, path, Some(&self.admin.clone()), None).await
     }
 
     pub async fn get_as(&self, token: &str, path: &str) -> Resp {
@@ -222,22 +189,15 @@ impl TestApp {
     }
 
     pub async fn send(&self, method: Method, path: &str, body: &J) -> Resp {
-        self.request(method, path, Some(&self.admin.clone()), Some(body))
-            .await
+        self.request(method, path, Some(&self.admin.clone()), Some(body)).await
     }
 
     /// Every row of a list, by walking pages of 500.
     pub async fn all(&self, path_and_query: &str) -> Vec<J> {
-        let sep = if path_and_query.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
+        let sep = if path_and_query.contains('?') { '&' } else { '?' };
         let mut out = Vec::new();
         for page in 1.. {
-            let r = self
-                .get(&format!("{path_and_query}{sep}per_page=500&page={page}"))
-                .await;
+            let r = self.get(&format!("{path_and_query}{sep}per_page=500&page={page}")).await;
             assert_eq!(r.status, 200, "{}", r.text);
             let rows = r.rows();
             let n = rows.len();
@@ -255,11 +215,7 @@ pub async fn read(rb: reqwest::RequestBuilder) -> Resp {
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let text = res.text().await.unwrap_or_default();
-    Resp {
-        status,
-        headers,
-        text,
-    }
+    Resp { status, headers, text }
 }
 
 impl Drop for TestApp {
@@ -269,10 +225,7 @@ impl Drop for TestApp {
             return;
         };
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
                 if let Ok(db) = Db::connect(&server, 1).await {
                     let sql = if dialect == Dialect::Postgres {

@@ -8,28 +8,17 @@ use crate::each_dialect;
 use crate::helpers::{TestApp, read};
 
 async fn count(app: &TestApp, path: &str) -> i64 {
-    app.get(&format!("{path}?per_page=1")).await.json()["meta"]["total"]
-        .as_i64()
-        .unwrap()
+    app.get(&format!("{path}?per_page=1")).await.json()["meta"]["total"].as_i64().unwrap()
 }
 
 async fn create_one_and_many(app: &TestApp) {
-    let r = app
-        .send(
-            Method::POST,
-            "/taxes",
-            &json!({"name": "VAT", "taxrate": "19.50"}),
-        )
-        .await;
+    let r = app.send(Method::POST, "/taxes", &json!({"name": "VAT", "taxrate": "19.50"})).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let d = &r.json()["data"];
     assert_eq!(d["name"], "VAT");
     assert_eq!(d["taxrate"], "19.50", "DECIMAL round-trips exactly");
     let id = d["id"].as_i64().unwrap();
-    assert_eq!(
-        app.get(&format!("/taxes/{id}")).await.json()["data"]["taxrate"],
-        "19.50"
-    );
+    assert_eq!(app.get(&format!("/taxes/{id}")).await.json()["data"]["taxrate"], "19.50");
 
     let before = count(app, "/taxes").await;
     let batch = json!([{"name": "A", "taxrate": 1}, {"name": "B", "taxrate": "2.25"}, {"name": "C", "taxrate": 3.5}]);
@@ -46,19 +35,11 @@ async fn create_one_and_many(app: &TestApp) {
     assert_eq!(count(app, "/taxes").await, before + 3);
     // A database-level failure mid-batch also rolls back: name longer than varchar(100).
     let long = "x".repeat(101);
-    let r = app
-        .send(
-            Method::POST,
-            "/taxes",
-            &json!([{"name": "G", "taxrate": 1}, {"name": long, "taxrate": 1}]),
-        )
-        .await;
+    let r = app.send(Method::POST, "/taxes", &json!([{"name": "G", "taxrate": 1}, {"name": long, "taxrate": 1}])).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(count(app, "/taxes").await, before + 3);
 
-    let too_many: Vec<J> = (0..1001)
-        .map(|i| json!({"name": format!("n{i}"), "taxrate": 1}))
-        .collect();
+    let too_many: Vec<J> = (0..1001).map(|i| json!({"name": format!("n{i}"), "taxrate": 1})).collect();
     let r = app.send(Method::POST, "/taxes", &J::Array(too_many)).await;
     assert!(r.status == 400 || r.status == 413, "{}", r.status);
     assert_eq!(count(app, "/taxes").await, before + 3);
@@ -82,10 +63,7 @@ async fn form_and_multipart_bodies(app: &TestApp) {
         .client
         .post(format!("{}/taxes", app.base))
         .bearer_auth(&app.admin)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body);
     let r = read(mp).await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -101,25 +79,20 @@ async fn form_and_multipart_bodies(app: &TestApp) {
 
 async fn mass_assignment_guard(app: &TestApp) {
     let r = app
-        .send(Method::POST, "/invoices", &json!({"id": 5, "hash": "x", "nonsense": 1, "total": "abc", "clientid": "seven", "sent": [1]}))
+        .send(
+            Method::POST,
+            "/invoices",
+            &json!({"id": 5, "hash": "x", "nonsense": 1, "total": "abc", "clientid": "seven", "sent": [1]}),
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
     let e = &r.json()["errors"];
     for field in ["id", "hash", "nonsense", "total", "clientid", "sent"] {
         assert!(e[field].is_array(), "{field} must be refused: {e}");
     }
-    assert_eq!(
-        e["hash"][0], "unknown column",
-        "secret columns look unknown"
-    );
+    assert_eq!(e["hash"][0], "unknown column", "secret columns look unknown");
     assert!(e["date"][0].as_str().unwrap().contains("required"), "{e}");
-    let r = app
-        .send(
-            Method::POST,
-            "/taxes",
-            &json!({"taxrate": null, "name": "n"}),
-        )
-        .await;
+    let r = app.send(Method::POST, "/taxes", &json!({"taxrate": null, "name": "n"})).await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["errors"]["taxrate"][0], "may not be null");
     for body in ["", "[]", "42", "{\"a\":", "[1,2]"] {
@@ -180,11 +153,7 @@ async fn update_with_etag_and_delete(app: &TestApp) {
     let tag = get.header("etag").unwrap().to_string();
     let stale = "\"0000000000\"";
     let put = |tag: String, body: J| {
-        app.client
-            .put(format!("{}/taxes/1", app.base))
-            .bearer_auth(&app.admin)
-            .header("if-match", tag)
-            .json(&body)
+        app.client.put(format!("{}/taxes/1", app.base)).bearer_auth(&app.admin).header("if-match", tag).json(&body)
     };
     let r = read(put(stale.into(), json!({"name": "Nope"}))).await;
     assert_eq!(r.status, 412, "{}", r.text);
@@ -196,86 +165,39 @@ async fn update_with_etag_and_delete(app: &TestApp) {
     assert_ne!(new_tag, tag);
     let r = read(put(tag, json!({"name": "Lost update"}))).await;
     assert_eq!(r.status, 412, "the old ETag no longer matches");
-    let patch = app
-        .send(Method::PATCH, "/taxes/1", &json!({"taxrate": "1.10"}))
-        .await;
+    let patch = app.send(Method::PATCH, "/taxes/1", &json!({"taxrate": "1.10"})).await;
     assert_eq!(patch.status, 200);
     assert_eq!(patch.json()["data"]["name"], "Renamed");
     assert_eq!(patch.json()["data"]["taxrate"], "1.10");
     let bad = app.send(Method::PATCH, "/taxes/1", &json!({"id": 2})).await;
     assert_eq!(bad.status, 422);
-    assert_eq!(
-        app.send(Method::PATCH, "/taxes/999999", &json!({"name": "x"}))
-            .await
-            .status,
-        404
-    );
-    let del = app
-        .request(Method::DELETE, "/taxes/1", Some(&app.admin.clone()), None)
-        .await;
+    assert_eq!(app.send(Method::PATCH, "/taxes/999999", &json!({"name": "x"})).await.status, 404);
+    let del = app.request(Method::DELETE, "/taxes/1", Some(&app.admin.clone()), None).await;
     assert_eq!(del.status, 200, "{}", del.text);
     assert_eq!(del.json()["status"], "ok");
     assert_eq!(app.get("/taxes/1").await.status, 404);
-    assert_eq!(
-        app.request(Method::DELETE, "/taxes/1", Some(&app.admin.clone()), None)
-            .await
-            .status,
-        404
-    );
+    assert_eq!(app.request(Method::DELETE, "/taxes/1", Some(&app.admin.clone()), None).await.status, 404);
 }
 
 async fn dry_run_and_sandbox_write_nothing(app: &TestApp) {
     let before = count(app, "/taxes").await;
-    let r = app
-        .send(
-            Method::POST,
-            "/taxes?dry_run=true",
-            &json!({"name": "Dry", "taxrate": "3.00"}),
-        )
-        .await;
+    let r = app.send(Method::POST, "/taxes?dry_run=true", &json!({"name": "Dry", "taxrate": "3.00"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["data"]["name"], "Dry");
     assert_eq!(r.json()["meta"]["dry_run"], true);
     assert_eq!(count(app, "/taxes").await, before);
-    let upd = app
-        .send(
-            Method::PATCH,
-            "/taxes/2?dry_run=true",
-            &json!({"name": "Dry rename"}),
-        )
-        .await;
+    let upd = app.send(Method::PATCH, "/taxes/2?dry_run=true", &json!({"name": "Dry rename"})).await;
     assert_eq!(upd.json()["data"]["name"], "Dry rename");
-    assert_ne!(
-        app.get("/taxes/2").await.json()["data"]["name"],
-        "Dry rename"
-    );
+    assert_ne!(app.get("/taxes/2").await.json()["data"]["name"], "Dry rename");
     let sandbox = app.token(&["--sandbox"]).await;
-    let r = app
-        .request(
-            Method::POST,
-            "/taxes",
-            Some(&sandbox),
-            Some(&json!({"name": "Sandbox", "taxrate": 1})),
-        )
-        .await;
+    let r = app.request(Method::POST, "/taxes", Some(&sandbox), Some(&json!({"name": "Sandbox", "taxrate": 1}))).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.header("x-dry-run"), Some("true"));
-    let r = app
-        .request(Method::DELETE, "/taxes/2", Some(&sandbox), None)
-        .await;
+    let r = app.request(Method::DELETE, "/taxes/2", Some(&sandbox), None).await;
     assert_eq!(r.status, 200);
-    assert_eq!(
-        count(app, "/taxes").await,
-        before,
-        "sandbox writes roll back"
-    );
+    assert_eq!(count(app, "/taxes").await, before, "sandbox writes roll back");
     assert_eq!(app.get("/taxes/2").await.status, 200);
-    assert_eq!(
-        app.send(Method::POST, "/taxes?dry_run=maybe", &json!({}))
-            .await
-            .status,
-        400
-    );
+    assert_eq!(app.send(Method::POST, "/taxes?dry_run=maybe", &json!({})).await.status, 400);
 }
 
 each_dialect!(

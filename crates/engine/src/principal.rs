@@ -17,24 +17,9 @@ pub struct Crud {
 }
 
 impl Crud {
-    pub const ALL: Crud = Crud {
-        read: true,
-        create: true,
-        update: true,
-        delete: true,
-    };
-    pub const READ: Crud = Crud {
-        read: true,
-        create: false,
-        update: false,
-        delete: false,
-    };
-    pub const NONE: Crud = Crud {
-        read: false,
-        create: false,
-        update: false,
-        delete: false,
-    };
+    pub const ALL: Crud = Crud { read: true, create: true, update: true, delete: true };
+    pub const READ: Crud = Crud { read: true, create: false, update: false, delete: false };
+    pub const NONE: Crud = Crud { read: false, create: false, update: false, delete: false };
 
     /// Letters from `crud` (`r` read only, `crud` all four).
     pub fn parse(letters: &str) -> Result<Crud, String> {
@@ -61,12 +46,7 @@ impl Crud {
 
 impl fmt::Display for Crud {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (on, l) in [
-            (self.create, 'c'),
-            (self.read, 'r'),
-            (self.update, 'u'),
-            (self.delete, 'd'),
-        ] {
+        for (on, l) in [(self.create, 'c'), (self.read, 'r'), (self.update, 'u'), (self.delete, 'd')] {
             if on {
                 write!(f, "{l}")?;
             }
@@ -85,11 +65,7 @@ pub struct Scopes {
 
 impl Default for Scopes {
     fn default() -> Self {
-        Scopes {
-            tables: true,
-            views: true,
-            write: false,
-        }
+        Scopes { tables: true, views: true, write: false }
     }
 }
 
@@ -136,20 +112,8 @@ impl Principal {
         if !p.scopes.tables {
             return Crud::NONE;
         }
-        let c = p
-            .tables
-            .get(resource)
-            .or_else(|| p.tables.get("*"))
-            .copied()
-            .unwrap_or(Crud::NONE);
-        if p.scopes.write {
-            c
-        } else {
-            Crud {
-                read: c.read,
-                ..Crud::NONE
-            }
-        }
+        let c = p.tables.get(resource).or_else(|| p.tables.get("*")).copied().unwrap_or(Crud::NONE);
+        if p.scopes.write { c } else { Crud { read: c.read, ..Crud::NONE } }
     }
 
     /// Whether the token was explicitly granted this sensitive resource.
@@ -164,10 +128,6 @@ impl Principal {
 
     /// The row filter of a resource.
     pub fn row_filter(&self, resource: &str) -> &[(String, String)] {
-        self.policy
-            .row_filters
-            .get(resource)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.policy.row_filters.get(resource).map(Vec::as_slice).unwrap_or(&[])
     }
 }

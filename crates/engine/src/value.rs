@@ -29,21 +29,15 @@ impl Value {
     /// The error says what was expected, for a 400/422 naming the field.
     pub fn from_text(kind: ColumnKind, s: &str) -> Result<Value, String> {
         match kind {
-            ColumnKind::Int => s
-                .trim()
-                .parse::<i64>()
-                .map(Value::Int)
-                .map_err(|_| "expected an integer".to_string()),
+            ColumnKind::Int => s.trim().parse::<i64>().map(Value::Int).map_err(|_| "expected an integer".to_string()),
             ColumnKind::Bool => match s.trim() {
                 "true" | "1" => Ok(Value::Bool(true)),
                 "false" | "0" => Ok(Value::Bool(false)),
                 _ => Err("expected true or false".into()),
             },
-            ColumnKind::Decimal { .. } => s
-                .trim()
-                .parse::<Decimal>()
-                .map(Value::Decimal)
-                .map_err(|_| "expected a decimal number".to_string()),
+            ColumnKind::Decimal { .. } => {
+                s.trim().parse::<Decimal>().map(Value::Decimal).map_err(|_| "expected a decimal number".to_string())
+            }
             ColumnKind::Float => match s.trim().parse::<f64>() {
                 Ok(f) if f.is_finite() => Ok(Value::Float(f)),
                 _ => Err("expected a number".into()),
@@ -54,9 +48,7 @@ impl Value {
                 .decode(s)
                 .map(Value::Bytes)
                 .map_err(|_| "expected base64".to_string()),
-            ColumnKind::Text | ColumnKind::Time | ColumnKind::Json => {
-                Ok(Value::Text(s.to_string()))
-            }
+            ColumnKind::Text | ColumnKind::Time | ColumnKind::Json => Ok(Value::Text(s.to_string())),
         }
     }
 
@@ -68,10 +60,7 @@ impl Value {
             (ColumnKind::Json, v) => Ok(Value::Text(v.to_string())),
             (ColumnKind::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
             (ColumnKind::Int, J::Bool(b)) => Ok(Value::Int(*b as i64)),
-            (ColumnKind::Int, J::Number(n)) => n
-                .as_i64()
-                .map(Value::Int)
-                .ok_or_else(|| "expected an integer".into()),
+            (ColumnKind::Int, J::Number(n)) => n.as_i64().map(Value::Int).ok_or_else(|| "expected an integer".into()),
             (ColumnKind::Text, J::Number(n)) => Ok(Value::Text(n.to_string())),
             (_, J::Number(n)) => Value::from_text(kind, &n.to_string()),
             (_, J::String(s)) => Value::from_text(kind, s),
@@ -97,8 +86,7 @@ pub fn kind_name(kind: ColumnKind) -> &'static str {
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| "expected a date (YYYY-MM-DD)".into())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "expected a date (YYYY-MM-DD)".into())
 }
 
 /// ISO 8601 / SQL date-times; an offset is converted to UTC; a bare date is midnight.
@@ -107,19 +95,12 @@ pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.naive_utc());
     }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(dt);
         }
     }
-    parse_date(s)
-        .map(|d| d.and_time(NaiveTime::MIN))
-        .map_err(|_| "expected a date-time (ISO 8601)".into())
+    parse_date(s).map(|d| d.and_time(NaiveTime::MIN)).map_err(|_| "expected a date-time (ISO 8601)".into())
 }
 
 #[cfg(test)]
@@ -137,18 +118,10 @@ mod tests {
         assert!(Value::from_text(ColumnKind::Date, "2024-02-30").is_err());
         assert_eq!(
             Value::from_text(ColumnKind::DateTime, "2024-02-01T10:00:00+02:00"),
-            Ok(Value::DateTime(
-                NaiveDate::from_ymd_opt(2024, 2, 1)
-                    .unwrap()
-                    .and_hms_opt(8, 0, 0)
-                    .unwrap()
-            ))
+            Ok(Value::DateTime(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap().and_hms_opt(8, 0, 0).unwrap()))
         );
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!(1.5)).is_err());
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!([1])).is_err());
-        assert_eq!(
-            Value::from_json(ColumnKind::Text, &serde_json::json!(7)),
-            Ok(Value::Text("7".into()))
-        );
+        assert_eq!(Value::from_json(ColumnKind::Text, &serde_json::json!(7)), Ok(Value::Text("7".into())));
     }
 }

@@ -55,12 +55,7 @@ impl Col for RawColumn {
     }
 }
 
-fn table(
-    name: &str,
-    columns: Vec<RawColumn>,
-    primary_key: &[&str],
-    foreign_keys: &[(&str, &str, &str)],
-) -> RawTable {
+fn table(name: &str, columns: Vec<RawColumn>, primary_key: &[&str], foreign_keys: &[(&str, &str, &str)]) -> RawTable {
     RawTable {
         name: name.to_owned(),
         columns,
@@ -109,9 +104,7 @@ fn with_database(url: &str, database: &str) -> String {
         None => (url, None),
     };
     let authority = base.find("://").map_or(0, |i| i + 3);
-    let path = base[authority..]
-        .find('/')
-        .map_or(base.len(), |i| authority + i);
+    let path = base[authority..].find('/').map_or(base.len(), |i| authority + i);
     let mut out = format!("{}/{database}", &base[..path]);
     if let Some(query) = query {
         out.push('?');
@@ -122,18 +115,9 @@ fn with_database(url: &str, database: &str) -> String {
 
 #[test]
 fn with_database_replaces_the_path() {
-    assert_eq!(
-        with_database("mysql://root@127.0.0.1:3306/test", "x"),
-        "mysql://root@127.0.0.1:3306/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "x"),
-        "postgres://h:5432/x"
-    );
+    assert_eq!(with_database("mysql://root@127.0.0.1:3306/test", "x"), "mysql://root@127.0.0.1:3306/x");
+    assert_eq!(with_database("postgres://u:p@h/test?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+    assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
 }
 
 /// A fresh MySQL database, dropped by [`MySqlScratch::drop`].
@@ -147,10 +131,7 @@ impl MySqlScratch {
     async fn create(url: &str) -> MySqlScratch {
         let admin = MySqlPool::connect(url).await.expect("connect to MySQL");
         let name = unique_database();
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
-            .execute(&admin)
-            .await
-            .expect("create database");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE `{name}`"))).execute(&admin).await.expect("create database");
         let pool = MySqlPoolOptions::new()
             .max_connections(2)
             .connect(&with_database(url, &name))
@@ -161,9 +142,7 @@ impl MySqlScratch {
 
     async fn drop(self) {
         self.pool.close().await;
-        let dropped = sqlx::query(AssertSqlSafe(format!("DROP DATABASE `{}`", self.name)))
-            .execute(&self.admin)
-            .await;
+        let dropped = sqlx::query(AssertSqlSafe(format!("DROP DATABASE `{}`", self.name))).execute(&self.admin).await;
         if let Err(err) = dropped {
             eprintln!("could not drop {}: {err}", self.name);
         }
@@ -199,9 +178,8 @@ impl PgScratch {
         // A closed backend can take a moment to leave; DROP fails while it is there.
         let mut attempts = 0;
         loop {
-            let dropped = sqlx::query(AssertSqlSafe(format!("DROP DATABASE \"{}\"", self.name)))
-                .execute(&self.admin)
-                .await;
+            let dropped =
+                sqlx::query(AssertSqlSafe(format!("DROP DATABASE \"{}\"", self.name))).execute(&self.admin).await;
             match dropped {
                 Ok(_) => break,
                 Err(err) if attempts >= 20 => {
@@ -281,10 +259,7 @@ async fn sqlite_introspect() {
         .await
         .expect("open in-memory SQLite");
     for statement in SQLITE_SCHEMA {
-        sqlx::query(*statement)
-            .execute(&pool)
-            .await
-            .unwrap_or_else(|err| panic!("{statement}: {err}"));
+        sqlx::query(*statement).execute(&pool).await.unwrap_or_else(|err| panic!("{statement}: {err}"));
     }
 
     let tables = sqlite::introspect(&pool).await.expect("introspect");
@@ -301,12 +276,7 @@ async fn sqlite_introspect() {
             &["userid"],
             &[],
         ),
-        table(
-            "tblconfiguration",
-            vec![col("setting", "varchar(64)"), col("value", "text")],
-            &["setting"],
-            &[],
-        ),
+        table("tblconfiguration", vec![col("setting", "varchar(64)"), col("value", "text")], &["setting"], &[]),
         table(
             "tblinvoices",
             vec![
@@ -326,46 +296,19 @@ async fn sqlite_introspect() {
         ),
         table(
             "tbllines",
-            vec![
-                col("id", "int"),
-                col("invoiceid", "int").not_null(),
-                col("relid", "int"),
-                col("type", "varchar(16)"),
-            ],
+            vec![col("id", "int"), col("invoiceid", "int").not_null(), col("relid", "int"), col("type", "varchar(16)")],
             &["id"],
             &[("invoiceid", "tblinvoices", "id")],
         ),
-        table(
-            "tbllog",
-            vec![
-                col("message", "text").not_null(),
-                col("created", "datetime"),
-            ],
-            &[],
-            &[],
-        ),
+        table("tbllog", vec![col("message", "text").not_null(), col("created", "datetime")], &[], &[]),
         table(
             "tblpricing",
-            vec![
-                col("type", "varchar(16)").not_null(),
-                col("relid", "int").not_null(),
-                col("price", "decimal(15,2)"),
-            ],
+            vec![col("type", "varchar(16)").not_null(), col("relid", "int").not_null(), col("price", "decimal(15,2)")],
             &["relid", "type"],
             &[],
         ),
-        table(
-            "tblsearch",
-            vec![col("title", ""), col("body", "")],
-            &[],
-            &[],
-        ),
-        table(
-            "tblsettings",
-            vec![col("id", "integer").not_null(), col("value", "text")],
-            &["id"],
-            &[],
-        ),
+        table("tblsearch", vec![col("title", ""), col("body", "")], &[], &[]),
+        table("tblsettings", vec![col("id", "integer").not_null(), col("value", "text")], &["id"], &[]),
     ];
     assert_tables(&tables, &expected);
     pool.close().await;
@@ -428,9 +371,7 @@ async fn mysql_introspect() {
         for statement in MYSQL_SCHEMA {
             sqlx::query(*statement).execute(&scratch.pool).await?;
         }
-        let version: String = sqlx::query_scalar("SELECT VERSION()")
-            .fetch_one(&scratch.pool)
-            .await?;
+        let version: String = sqlx::query_scalar("SELECT VERSION()").fetch_one(&scratch.pool).await?;
         let tables = mysql::introspect(&scratch.pool).await?;
         Ok::<_, sqlx::Error>((version, tables))
     }
@@ -441,16 +382,9 @@ async fn mysql_introspect() {
     // MariaDB and MySQL before 8.0.19 print integer display widths; MariaDB quotes
     // string defaults and spells CURRENT_TIMESTAMP as a call.
     let mariadb = version.to_ascii_lowercase().contains("mariadb");
-    let (int, int_unsigned, bigint) = if mariadb {
-        ("int(11)", "int(10) unsigned", "bigint(20)")
-    } else {
-        ("int", "int unsigned", "bigint")
-    };
-    let (active, now) = if mariadb {
-        ("'Active'", "current_timestamp()")
-    } else {
-        ("Active", "CURRENT_TIMESTAMP")
-    };
+    let (int, int_unsigned, bigint) =
+        if mariadb { ("int(11)", "int(10) unsigned", "bigint(20)") } else { ("int", "int unsigned", "bigint") };
+    let (active, now) = if mariadb { ("'Active'", "current_timestamp()") } else { ("Active", "CURRENT_TIMESTAMP") };
     let expected = [
         table(
             "tblclients",
@@ -458,9 +392,7 @@ async fn mysql_introspect() {
                 col("userid", int).not_null().auto(),
                 col("email", "varchar(191)").not_null(),
                 col("credit", "decimal(15,2)").not_null().default("0.00"),
-                col("status", "enum('Active','Inactive')")
-                    .not_null()
-                    .default(active),
+                col("status", "enum('Active','Inactive')").not_null().default(active),
                 col("notes", "mediumtext"),
             ],
             &["userid"],
@@ -468,10 +400,7 @@ async fn mysql_introspect() {
         ),
         table(
             "tblconfiguration",
-            vec![
-                col("setting", "varchar(64)").not_null(),
-                col("value", "text"),
-            ],
+            vec![col("setting", "varchar(64)").not_null(), col("value", "text")],
             &["setting"],
             &[],
         ),
@@ -502,22 +431,10 @@ async fn mysql_introspect() {
             &["id"],
             &[("invoiceid", "tblinvoices", "id")],
         ),
-        table(
-            "tbllog",
-            vec![
-                col("message", "text").not_null(),
-                col("created", "datetime"),
-            ],
-            &[],
-            &[],
-        ),
+        table("tbllog", vec![col("message", "text").not_null(), col("created", "datetime")], &[], &[]),
         table(
             "tblpricing",
-            vec![
-                col("type", "varchar(16)").not_null(),
-                col("relid", int).not_null(),
-                col("price", "decimal(15,2)"),
-            ],
+            vec![col("type", "varchar(16)").not_null(), col("relid", int).not_null(), col("price", "decimal(15,2)")],
             &["relid", "type"],
             &[],
         ),
@@ -533,11 +450,8 @@ async fn mysql_introspect_timing() {
     let scratch = MySqlScratch::create(&url).await;
     let outcome = async {
         for i in 0..45 {
-            let parent = if i == 0 {
-                String::new()
-            } else {
-                format!(", FOREIGN KEY (parent_id) REFERENCES t{:02} (id)", i - 1)
-            };
+            let parent =
+                if i == 0 { String::new() } else { format!(", FOREIGN KEY (parent_id) REFERENCES t{:02} (id)", i - 1) };
             let ddl = format!(
                 "CREATE TABLE t{i:02} (
                     id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -549,9 +463,7 @@ async fn mysql_introspect_timing() {
                     parent_id int NULL{parent}
                 ) ENGINE=InnoDB"
             );
-            sqlx::query(AssertSqlSafe(ddl))
-                .execute(&scratch.pool)
-                .await?;
+            sqlx::query(AssertSqlSafe(ddl)).execute(&scratch.pool).await?;
         }
         time_runs(|| mysql::introspect(&scratch.pool)).await
     }
@@ -630,10 +542,7 @@ async fn postgres_introspect() {
         table(
             "tblclients",
             vec![
-                col("userid", "integer")
-                    .not_null()
-                    .default("nextval('tblclients_userid_seq'::regclass)")
-                    .auto(),
+                col("userid", "integer").not_null().default("nextval('tblclients_userid_seq'::regclass)").auto(),
                 col("email", "character varying(191)").not_null(),
                 col("credit", "numeric(15,2)").not_null().default("0"),
                 col("active", "boolean").not_null().default("true"),
@@ -644,28 +553,18 @@ async fn postgres_introspect() {
         ),
         table(
             "tblconfiguration",
-            vec![
-                col("setting", "character varying(64)").not_null(),
-                col("value", "text"),
-            ],
+            vec![col("setting", "character varying(64)").not_null(), col("value", "text")],
             &["setting"],
             &[],
         ),
-        table(
-            "tblevents",
-            vec![col("id", "bigint").not_null(), col("name", "text")],
-            &["id"],
-            &[],
-        ),
+        table("tblevents", vec![col("id", "bigint").not_null(), col("name", "text")], &["id"], &[]),
         table(
             "tblinvoices",
             vec![
                 col("id", "integer").not_null().auto(),
                 col("userid", "integer").not_null(),
                 col("date", "date").not_null(),
-                col("created", "timestamp without time zone")
-                    .not_null()
-                    .default("CURRENT_TIMESTAMP"),
+                col("created", "timestamp without time zone").not_null().default("CURRENT_TIMESTAMP"),
                 col("updated", "timestamp with time zone"),
                 col("small", "smallint"),
                 col("total", "numeric(15,2)").not_null().default("0.00"),
@@ -686,17 +585,11 @@ async fn postgres_introspect() {
                 col("eventid", "bigint"),
             ],
             &["id"],
-            &[
-                ("invoiceid", "tblinvoices", "id"),
-                ("eventid", "tblevents", "id"),
-            ],
+            &[("invoiceid", "tblinvoices", "id"), ("eventid", "tblevents", "id")],
         ),
         table(
             "tbllog",
-            vec![
-                col("message", "text").not_null(),
-                col("created", "timestamp without time zone"),
-            ],
+            vec![col("message", "text").not_null(), col("created", "timestamp without time zone")],
             &[],
             &[],
         ),
@@ -722,11 +615,7 @@ async fn postgres_introspect_timing() {
     let scratch = PgScratch::create(&url).await;
     let outcome = async {
         for i in 0..45 {
-            let parent = if i == 0 {
-                String::new()
-            } else {
-                format!(" REFERENCES t{:02} (id)", i - 1)
-            };
+            let parent = if i == 0 { String::new() } else { format!(" REFERENCES t{:02} (id)", i - 1) };
             let ddl = format!(
                 "CREATE TABLE t{i:02} (
                     id serial PRIMARY KEY,
@@ -738,9 +627,7 @@ async fn postgres_introspect_timing() {
                     parent_id integer{parent}
                 )"
             );
-            sqlx::query(AssertSqlSafe(ddl))
-                .execute(&scratch.pool)
-                .await?;
+            sqlx::query(AssertSqlSafe(ddl)).execute(&scratch.pool).await?;
         }
         time_runs(|| postgres::introspect(&scratch.pool)).await
     }
@@ -754,9 +641,7 @@ async fn postgres_introspect_timing() {
 
 /// Runs `introspect` five times: the first run's time (cold: statements not yet
 /// prepared), the best time, and the result.
-async fn time_runs<F, Fut>(
-    introspect: F,
-) -> Result<(Duration, Duration, Vec<RawTable>), sqlx::Error>
+async fn time_runs<F, Fut>(introspect: F) -> Result<(Duration, Duration, Vec<RawTable>), sqlx::Error>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<Vec<RawTable>, sqlx::Error>>,

@@ -16,8 +16,19 @@ fn help_is_complete() {
     for cmd in ["serve", "token", "schema"] {
         assert!(text.contains(cmd), "{text}");
     }
-    let token = String::from_utf8_lossy(&bin().args(["token", "create", "--help"]).output().unwrap().stdout).to_string();
-    for flag in ["--table", "--row-filter", "--admin", "--sandbox", "--allow-sensitive", "--json", "--expires", "--config", "--database-url"] {
+    let token =
+        String::from_utf8_lossy(&bin().args(["token", "create", "--help"]).output().unwrap().stdout).to_string();
+    for flag in [
+        "--table",
+        "--row-filter",
+        "--admin",
+        "--sandbox",
+        "--allow-sensitive",
+        "--json",
+        "--expires",
+        "--config",
+        "--database-url",
+    ] {
         assert!(token.contains(flag), "{flag} missing from token create --help");
     }
 }

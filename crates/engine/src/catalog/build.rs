@@ -11,28 +11,12 @@ use super::policy::{self, DEFAULT_SENSITIVE, STATE_TABLE_MARK};
 use super::raw::RawTable;
 
 /// Resource names that routes already use; a table stripping to one keeps its full name.
-pub const RESERVED: &[&str] = &[
-    "auth",
-    "graphql",
-    "views",
-    "reports",
-    "report-groups",
-    "openapi.json",
-    "admin",
-    "explorer",
-    "tables",
-];
+pub const RESERVED: &[&str] =
+    &["auth", "graphql", "views", "reports", "report-groups", "openapi.json", "admin", "explorer", "tables"];
 
 /// Columns `since=` looks for, modification columns first.
-const TIMESTAMP_COLUMNS: &[&str] = &[
-    "last_updated",
-    "datemodified",
-    "updated_at",
-    "dateadded",
-    "datecreated",
-    "date_created",
-    "created_at",
-];
+const TIMESTAMP_COLUMNS: &[&str] =
+    &["last_updated", "datemodified", "updated_at", "dateadded", "datecreated", "date_created", "created_at"];
 
 /// What the configuration says about the catalog.
 #[derive(Debug, Clone, Default)]
@@ -51,10 +35,7 @@ impl Catalog {
     /// Resolve introspected tables into a catalog.
     pub fn build(dialect: Dialect, raw: Vec<RawTable>, cfg: &CatalogConfig) -> Catalog {
         let state_prefix = format!("{}{}", cfg.prefix, STATE_TABLE_MARK);
-        let raw: Vec<RawTable> = raw
-            .into_iter()
-            .filter(|t| !t.name.starts_with(&state_prefix))
-            .collect();
+        let raw: Vec<RawTable> = raw.into_iter().filter(|t| !t.name.starts_with(&state_prefix)).collect();
         let stripped: Vec<String> = raw.iter().map(|t| strip(&t.name, &cfg.prefix)).collect();
         let resources = resource_names(&raw, &stripped);
         let sensitive: Vec<String> = match &cfg.sensitive {
@@ -67,23 +48,11 @@ impl Catalog {
             .zip(resources)
             .map(|((t, s), resource)| make_table(t, s, resource, sensitive.contains(s)))
             .collect();
-        let perfex = cfg
-            .perfex_preset
-            .unwrap_or_else(|| looks_like_perfex(&raw, &cfg.prefix));
+        let perfex = cfg.perfex_preset.unwrap_or_else(|| looks_like_perfex(&raw, &cfg.prefix));
         let specs = relation_specs(&raw, &stripped, cfg, perfex);
         add_relations(&mut tables, &stripped, &specs);
-        let by_resource = tables
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.resource.clone(), i))
-            .collect();
-        Catalog {
-            dialect,
-            prefix: cfg.prefix.clone(),
-            tables,
-            perfex,
-            by_resource,
-        }
+        let by_resource = tables.iter().enumerate().map(|(i, t)| (t.resource.clone(), i)).collect();
+        Catalog { dialect, prefix: cfg.prefix.clone(), tables, perfex, by_resource }
     }
 }
 
@@ -105,11 +74,7 @@ fn resource_names(raw: &[RawTable], stripped: &[String]) -> Vec<String> {
         .map(|(t, s)| {
             let renamed = s != &t.name;
             let clash = count[s.as_str()] > 1 || (renamed && full.contains(s.as_str()));
-            if RESERVED.contains(&s.as_str()) || clash {
-                t.name.clone()
-            } else {
-                s.clone()
-            }
+            if RESERVED.contains(&s.as_str()) || clash { t.name.clone() } else { s.clone() }
         })
         .collect()
 }
@@ -132,18 +97,10 @@ fn make_table(t: &RawTable, stripped: &str, resource: String, sensitive: bool) -
         .collect();
     let index = |n: &str| columns.iter().position(|c| c.name == n);
     let primary_key = t.primary_key.iter().filter_map(|n| index(n)).collect();
-    let timestamp_col = TIMESTAMP_COLUMNS.iter().find_map(|n| {
-        index(n).filter(|&i| matches!(columns[i].kind, ColumnKind::DateTime | ColumnKind::Date))
-    });
-    Table {
-        name: t.name.clone(),
-        resource,
-        columns,
-        primary_key,
-        relations: Vec::new(),
-        sensitive,
-        timestamp_col,
-    }
+    let timestamp_col = TIMESTAMP_COLUMNS
+        .iter()
+        .find_map(|n| index(n).filter(|&i| matches!(columns[i].kind, ColumnKind::DateTime | ColumnKind::Date)));
+    Table { name: t.name.clone(), resource, columns, primary_key, relations: Vec::new(), sensitive, timestamp_col }
 }
 
 fn looks_like_perfex(raw: &[RawTable], prefix: &str) -> bool {
@@ -152,17 +109,8 @@ fn looks_like_perfex(raw: &[RawTable], prefix: &str) -> bool {
 }
 
 /// All relation specs, with stripped table names.
-fn relation_specs(
-    raw: &[RawTable],
-    stripped: &[String],
-    cfg: &CatalogConfig,
-    perfex: bool,
-) -> Vec<RelationSpec> {
-    let by_name: HashMap<&str, usize> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.as_str(), i))
-        .collect();
+fn relation_specs(raw: &[RawTable], stripped: &[String], cfg: &CatalogConfig, perfex: bool) -> Vec<RelationSpec> {
+    let by_name: HashMap<&str, usize> = raw.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     let mut specs = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         for fk in &t.foreign_keys {
@@ -180,24 +128,14 @@ fn relation_specs(
     }
     if perfex {
         let has_column = |t: &str, c: &str| {
-            stripped
-                .iter()
-                .position(|s| s == t)
-                .is_some_and(|i| raw[i].columns.iter().any(|col| col.name == c))
+            stripped.iter().position(|s| s == t).is_some_and(|i| raw[i].columns.iter().any(|col| col.name == c))
         };
         specs.extend(perfex::preset(&has_column));
         specs.extend(perfex::everywhere(stripped, &has_column));
     }
     specs.extend(cfg.relations.iter().cloned());
     let mut seen = HashSet::new();
-    specs.retain(|s| {
-        seen.insert((
-            s.from_table.clone(),
-            s.from_col.clone(),
-            s.to_table.clone(),
-            s.condition.clone(),
-        ))
-    });
+    specs.retain(|s| seen.insert((s.from_table.clone(), s.from_col.clone(), s.to_table.clone(), s.condition.clone())));
     specs
 }
 
@@ -213,11 +151,10 @@ struct Resolved<'a> {
 
 fn resolve<'a>(tables: &[Table], stripped: &[String], s: &'a RelationSpec) -> Option<Resolved<'a>> {
     let find = |name: &str| {
-        stripped.iter().position(|x| x == name).or_else(|| {
-            tables
-                .iter()
-                .position(|t| t.resource == name || t.name == name)
-        })
+        stripped
+            .iter()
+            .position(|x| x == name)
+            .or_else(|| tables.iter().position(|t| t.resource == name || t.name == name))
     };
     let from = find(&s.from_table)?;
     let to = find(&s.to_table)?;
@@ -227,34 +164,19 @@ fn resolve<'a>(tables: &[Table], stripped: &[String], s: &'a RelationSpec) -> Op
         Some((c, v)) => Some((tables[from].column_index(c)?, v.clone())),
         None => None,
     };
-    Some(Resolved {
-        spec: s,
-        from,
-        from_col,
-        to,
-        to_col,
-        condition,
-    })
+    Some(Resolved { spec: s, from, from_col, to, to_col, condition })
 }
 
 fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpec]) {
-    let resolved: Vec<Resolved> = specs
-        .iter()
-        .filter_map(|s| resolve(tables, stripped, s))
-        .collect();
+    let resolved: Vec<Resolved> = specs.iter().filter_map(|s| resolve(tables, stripped, s)).collect();
     let mut added: Vec<(usize, Relation)> = Vec::new();
     for r in &resolved {
         if r.condition.is_none() {
-            let same_target = resolved
-                .iter()
-                .filter(|o| o.from == r.from && o.to == r.to && o.condition.is_none())
-                .count();
+            let same_target =
+                resolved.iter().filter(|o| o.from == r.from && o.to == r.to && o.condition.is_none()).count();
             let target_singular = singular(&tables[r.to].resource);
             let name = if same_target > 1 {
-                format!(
-                    "{}_{}",
-                    tables[r.from].columns[r.from_col].name, target_singular
-                )
+                format!("{}_{}", tables[r.from].columns[r.from_col].name, target_singular)
             } else {
                 target_singular
             };
@@ -270,10 +192,7 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
                 },
             ));
         }
-        let same_source = resolved
-            .iter()
-            .filter(|o| o.from == r.from && o.to == r.to)
-            .count();
+        let same_source = resolved.iter().filter(|o| o.from == r.from && o.to == r.to).count();
         let source = &tables[r.from].resource;
         let name = match &r.spec.has_many_name {
             Some(n) => n.clone(),
@@ -309,11 +228,7 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
 
 /// The singular of a resource name, for belongs-to relation names.
 pub fn singular(name: &str) -> String {
-    let irregular = [
-        ("staff", "staff"),
-        ("leads_status", "leads_status"),
-        ("tickets_status", "tickets_status"),
-    ];
+    let irregular = [("staff", "staff"), ("leads_status", "leads_status"), ("tickets_status", "tickets_status")];
     if let Some((_, s)) = irregular.iter().find(|(p, _)| *p == name) {
         return s.to_string();
     }
@@ -326,9 +241,7 @@ pub fn singular(name: &str) -> String {
         }
     }
     match name.strip_suffix('s') {
-        Some(stem) if !stem.ends_with('s') && !stem.ends_with('u') && !stem.is_empty() => {
-            stem.to_string()
-        }
+        Some(stem) if !stem.ends_with('s') && !stem.ends_with('u') && !stem.is_empty() => stem.to_string(),
         _ => name.to_string(),
     }
 }

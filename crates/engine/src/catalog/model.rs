@@ -30,18 +30,14 @@ impl ColumnKind {
         let t = sql_type.trim().to_ascii_lowercase();
         let base = t.split(['(', ' ']).next().unwrap_or("");
         match base {
-            "decimal" | "numeric" | "money" => ColumnKind::Decimal {
-                scale: scale_of(&t),
-            },
+            "decimal" | "numeric" | "money" => ColumnKind::Decimal { scale: scale_of(&t) },
             "float" | "double" | "real" | "float4" | "float8" => ColumnKind::Float,
             "bool" | "boolean" => ColumnKind::Bool,
             "date" => ColumnKind::Date,
             "datetime" | "timestamp" | "timestamptz" => ColumnKind::DateTime,
             "time" | "timetz" => ColumnKind::Time,
             "json" | "jsonb" => ColumnKind::Json,
-            "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" | "bytea" => {
-                ColumnKind::Binary
-            }
+            "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" | "bytea" => ColumnKind::Binary,
             _ if base.contains("int") || base == "serial" || base == "bigserial" => ColumnKind::Int,
             _ if base == "double" => ColumnKind::Float,
             _ => ColumnKind::Text,
@@ -178,26 +174,11 @@ mod tests {
         assert_eq!(ColumnKind::from_sql_type("INTEGER"), ColumnKind::Int);
         assert_eq!(ColumnKind::from_sql_type("tinyint(1)"), ColumnKind::Int);
         assert_eq!(ColumnKind::from_sql_type("int unsigned"), ColumnKind::Int);
-        assert_eq!(
-            ColumnKind::from_sql_type("decimal(15,2)"),
-            ColumnKind::Decimal { scale: Some(2) }
-        );
-        assert_eq!(
-            ColumnKind::from_sql_type("numeric(15,2)"),
-            ColumnKind::Decimal { scale: Some(2) }
-        );
-        assert_eq!(
-            ColumnKind::from_sql_type("timestamp without time zone"),
-            ColumnKind::DateTime
-        );
-        assert_eq!(
-            ColumnKind::from_sql_type("character varying(191)"),
-            ColumnKind::Text
-        );
-        assert_eq!(
-            ColumnKind::from_sql_type("double precision"),
-            ColumnKind::Float
-        );
+        assert_eq!(ColumnKind::from_sql_type("decimal(15,2)"), ColumnKind::Decimal { scale: Some(2) });
+        assert_eq!(ColumnKind::from_sql_type("numeric(15,2)"), ColumnKind::Decimal { scale: Some(2) });
+        assert_eq!(ColumnKind::from_sql_type("timestamp without time zone"), ColumnKind::DateTime);
+        assert_eq!(ColumnKind::from_sql_type("character varying(191)"), ColumnKind::Text);
+        assert_eq!(ColumnKind::from_sql_type("double precision"), ColumnKind::Float);
         assert_eq!(ColumnKind::from_sql_type("boolean"), ColumnKind::Bool);
         assert_eq!(ColumnKind::from_sql_type("bytea"), ColumnKind::Binary);
         assert_eq!(max_len_of("varchar(191)"), Some(191));

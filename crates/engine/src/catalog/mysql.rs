@@ -62,33 +62,23 @@ pub async fn introspect(pool: &MySqlPool) -> Result<Vec<RawTable>, sqlx::Error> 
 type Text = Vec<u8>;
 
 fn text(bytes: Text) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }
 
-async fn load_tables(
-    conn: &mut MySqlConnection,
-) -> Result<BTreeMap<String, RawTable>, sqlx::Error> {
+async fn load_tables(conn: &mut MySqlConnection) -> Result<BTreeMap<String, RawTable>, sqlx::Error> {
     let names: Vec<(Text,)> = sqlx::query_as(TABLES).fetch_all(conn).await?;
     Ok(names
         .into_iter()
         .map(|(name,)| {
             let name = text(name);
-            let table = RawTable {
-                name: name.clone(),
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                foreign_keys: Vec::new(),
-            };
+            let table =
+                RawTable { name: name.clone(), columns: Vec::new(), primary_key: Vec::new(), foreign_keys: Vec::new() };
             (name, table)
         })
         .collect())
 }
 
-async fn load_columns(
-    conn: &mut MySqlConnection,
-    tables: &mut BTreeMap<String, RawTable>,
-) -> Result<(), sqlx::Error> {
+async fn load_columns(conn: &mut MySqlConnection, tables: &mut BTreeMap<String, RawTable>) -> Result<(), sqlx::Error> {
     type Row = (Text, Text, Text, Text, Option<Text>, Text);
     let rows: Vec<Row> = sqlx::query_as(COLUMNS).fetch_all(conn).await?;
     for (table, name, sql_type, nullable, default, extra) in rows {
@@ -127,18 +117,14 @@ async fn load_foreign_keys(
     conn: &mut MySqlConnection,
     tables: &mut BTreeMap<String, RawTable>,
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<(Text, Text, Text, Text, Text)> =
-        sqlx::query_as(FOREIGN_KEYS).fetch_all(conn).await?;
+    let rows: Vec<(Text, Text, Text, Text, Text)> = sqlx::query_as(FOREIGN_KEYS).fetch_all(conn).await?;
     let mut constraints: BTreeMap<(String, String), Vec<RawForeignKey>> = BTreeMap::new();
     for (table, constraint, column, ref_table, ref_column) in rows {
-        constraints
-            .entry((text(table), text(constraint)))
-            .or_default()
-            .push(RawForeignKey {
-                column: text(column),
-                ref_table: text(ref_table),
-                ref_column: text(ref_column),
-            });
+        constraints.entry((text(table), text(constraint))).or_default().push(RawForeignKey {
+            column: text(column),
+            ref_table: text(ref_table),
+            ref_column: text(ref_column),
+        });
     }
     for ((table, _), columns) in constraints {
         // Composite keys are not exposed.

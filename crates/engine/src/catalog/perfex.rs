@@ -91,12 +91,7 @@ const PAIRS: &[(&str, &str, &str, &str)] = &[
     ("expenses", "invoiceid", "invoices", "id"),
     ("contracts", "contract_type", "contracts_types", "id"),
     ("invoicepaymentrecords", "invoiceid", "invoices", "id"),
-    (
-        "invoicepaymentrecords",
-        "paymentmode",
-        "payment_modes",
-        "id",
-    ),
+    ("invoicepaymentrecords", "paymentmode", "payment_modes", "id"),
     ("invoices", "project_id", "projects", "id"),
     ("estimates", "project_id", "projects", "id"),
     ("tickets", "project_id", "projects", "id"),

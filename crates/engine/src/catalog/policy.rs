@@ -2,14 +2,7 @@
 //! once, in the catalog, so every front-end inherits them through the planner.
 
 /// Tables (without prefix) that are sensitive by default.
-pub const DEFAULT_SENSITIVE: &[&str] = &[
-    "staff",
-    "contacts",
-    "options",
-    "sessions",
-    "vault",
-    "user_auto_login",
-];
+pub const DEFAULT_SENSITIVE: &[&str] = &["staff", "contacts", "options", "sessions", "vault", "user_auto_login"];
 
 /// Name of the Data Builder state tables, after the prefix. They are never exposed.
 pub const STATE_TABLE_MARK: &str = "data_builder_";
@@ -61,10 +54,7 @@ const SECRET_PATTERNS: &[&str] = &[
 /// Whether a column is secret. `stripped` is the table name without prefix.
 pub fn is_secret_column(stripped: &str, column: &str) -> bool {
     let c = column.to_ascii_lowercase();
-    if PERFEX_SECRETS
-        .iter()
-        .any(|(t, col)| *t == stripped && *col == c)
-    {
+    if PERFEX_SECRETS.iter().any(|(t, col)| *t == stripped && *col == c) {
         return true;
     }
     c == "hash" || c.ends_with("_hash") || SECRET_PATTERNS.iter().any(|p| c.contains(p))

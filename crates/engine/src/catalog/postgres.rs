@@ -82,21 +82,14 @@ async fn load_tables(conn: &mut PgConnection) -> Result<BTreeMap<String, RawTabl
     Ok(names
         .into_iter()
         .map(|(name,)| {
-            let table = RawTable {
-                name: name.clone(),
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                foreign_keys: Vec::new(),
-            };
+            let table =
+                RawTable { name: name.clone(), columns: Vec::new(), primary_key: Vec::new(), foreign_keys: Vec::new() };
             (name, table)
         })
         .collect())
 }
 
-async fn load_columns(
-    conn: &mut PgConnection,
-    tables: &mut BTreeMap<String, RawTable>,
-) -> Result<(), sqlx::Error> {
+async fn load_columns(conn: &mut PgConnection, tables: &mut BTreeMap<String, RawTable>) -> Result<(), sqlx::Error> {
     type Row = (String, String, String, bool, Option<String>, String, String);
     let rows: Vec<Row> = sqlx::query_as(COLUMNS).fetch_all(conn).await?;
     for (table, name, sql_type, not_null, default, identity, generated) in rows {
@@ -105,18 +98,9 @@ async fn load_columns(
         };
         let generated = !generated.is_empty();
         let default = default.filter(|_| !generated);
-        let auto_increment = matches!(identity.as_str(), "a" | "d")
-            || default
-                .as_deref()
-                .is_some_and(|d| d.starts_with("nextval("));
-        table.columns.push(RawColumn {
-            name,
-            sql_type,
-            nullable: !not_null,
-            default,
-            auto_increment,
-            generated,
-        });
+        let auto_increment =
+            matches!(identity.as_str(), "a" | "d") || default.as_deref().is_some_and(|d| d.starts_with("nextval("));
+        table.columns.push(RawColumn { name, sql_type, nullable: !not_null, default, auto_increment, generated });
     }
     Ok(())
 }
@@ -138,18 +122,13 @@ async fn load_foreign_keys(
     conn: &mut PgConnection,
     tables: &mut BTreeMap<String, RawTable>,
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<(String, String, String, String)> =
-        sqlx::query_as(FOREIGN_KEYS).fetch_all(conn).await?;
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(FOREIGN_KEYS).fetch_all(conn).await?;
     for (table, column, ref_table, ref_column) in rows {
         if !tables.contains_key(&ref_table) {
             continue;
         }
         if let Some(table) = tables.get_mut(&table) {
-            table.foreign_keys.push(RawForeignKey {
-                column,
-                ref_table,
-                ref_column,
-            });
+            table.foreign_keys.push(RawForeignKey { column, ref_table, ref_column });
         }
     }
     Ok(())

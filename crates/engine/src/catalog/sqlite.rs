@@ -70,28 +70,19 @@ pub async fn introspect(pool: &SqlitePool) -> Result<Vec<RawTable>, sqlx::Error>
     Ok(tables.into_values().collect())
 }
 
-async fn load_tables(
-    conn: &mut SqliteConnection,
-) -> Result<BTreeMap<String, RawTable>, sqlx::Error> {
+async fn load_tables(conn: &mut SqliteConnection) -> Result<BTreeMap<String, RawTable>, sqlx::Error> {
     let names: Vec<(String,)> = sqlx::query_as(TABLES).fetch_all(conn).await?;
     Ok(names
         .into_iter()
         .map(|(name,)| {
-            let table = RawTable {
-                name: name.clone(),
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                foreign_keys: Vec::new(),
-            };
+            let table =
+                RawTable { name: name.clone(), columns: Vec::new(), primary_key: Vec::new(), foreign_keys: Vec::new() };
             (name, table)
         })
         .collect())
 }
 
-async fn load_columns(
-    conn: &mut SqliteConnection,
-    tables: &mut BTreeMap<String, RawTable>,
-) -> Result<(), sqlx::Error> {
+async fn load_columns(conn: &mut SqliteConnection, tables: &mut BTreeMap<String, RawTable>) -> Result<(), sqlx::Error> {
     type Row = (String, String, String, i64, Option<String>, i64);
     let rows: Vec<Row> = sqlx::query_as(COLUMNS).fetch_all(conn).await?;
     for (table, name, sql_type, not_null, default, hidden) in rows {
@@ -115,8 +106,7 @@ async fn load_primary_keys(
     conn: &mut SqliteConnection,
     tables: &mut BTreeMap<String, RawTable>,
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<(String, String, String, i64)> =
-        sqlx::query_as(PRIMARY_KEYS).fetch_all(conn).await?;
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(PRIMARY_KEYS).fetch_all(conn).await?;
     let mut rowid_tables = Vec::new();
     for (table, column, sql_type, without_rowid) in rows {
         let Some(raw) = tables.get_mut(&table) else {
@@ -151,19 +141,14 @@ async fn load_foreign_keys(
     let rows: Vec<Row> = sqlx::query_as(FOREIGN_KEYS).fetch_all(conn).await?;
     let mut constraints: BTreeMap<(String, i64), Vec<Row>> = BTreeMap::new();
     for row in rows {
-        constraints
-            .entry((row.0.clone(), row.1))
-            .or_default()
-            .push(row);
+        constraints.entry((row.0.clone(), row.1)).or_default().push(row);
     }
     for ((table, _), columns) in constraints {
         // Composite keys are not exposed.
         let [(_, _, column, ref_table, ref_column)] = columns.as_slice() else {
             continue;
         };
-        let Some(foreign_key) =
-            resolve_foreign_key(tables, column, ref_table, ref_column.as_deref())
-        else {
+        let Some(foreign_key) = resolve_foreign_key(tables, column, ref_table, ref_column.as_deref()) else {
             continue;
         };
         if let Some(raw) = tables.get_mut(&table) {
@@ -186,22 +171,13 @@ fn resolve_foreign_key(
     ref_table: &str,
     ref_column: Option<&str>,
 ) -> Option<RawForeignKey> {
-    let parent = tables.get(ref_table).or_else(|| {
-        tables
-            .values()
-            .find(|t| t.name.eq_ignore_ascii_case(ref_table))
-    })?;
+    let parent = tables.get(ref_table).or_else(|| tables.values().find(|t| t.name.eq_ignore_ascii_case(ref_table)))?;
     let ref_column = match ref_column {
         Some(written) => parent
             .columns
             .iter()
             .find(|c| c.name == written)
-            .or_else(|| {
-                parent
-                    .columns
-                    .iter()
-                    .find(|c| c.name.eq_ignore_ascii_case(written))
-            })?
+            .or_else(|| parent.columns.iter().find(|c| c.name.eq_ignore_ascii_case(written)))?
             .name
             .clone(),
         None => match parent.primary_key.as_slice() {
@@ -209,11 +185,7 @@ fn resolve_foreign_key(
             _ => return None,
         },
     };
-    Some(RawForeignKey {
-        column: column.to_owned(),
-        ref_table: parent.name.clone(),
-        ref_column,
-    })
+    Some(RawForeignKey { column: column.to_owned(), ref_table: parent.name.clone(), ref_column })
 }
 
 /// Lower-cases a declared type, except inside quoted literals, whose case is data

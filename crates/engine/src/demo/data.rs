@@ -50,11 +50,7 @@ const MAX_SCALE: f64 = 1_000.0;
 
 /// `base × scale`, rounded, at least 1 (NaN and negative scales give 1).
 fn scaled(base: u64, scale: f64) -> u64 {
-    let scale = if scale.is_nan() {
-        0.0
-    } else {
-        scale.min(MAX_SCALE)
-    };
+    let scale = if scale.is_nan() { 0.0 } else { scale.min(MAX_SCALE) };
     let n = (base as f64 * scale).round();
     if n >= 1.0 { n as u64 } else { 1 }
 }
@@ -96,10 +92,7 @@ impl Plan {
     /// The number of contacts of client `c`.
     pub(crate) fn contacts_of(&self, c: u64) -> u32 {
         let i = c as usize;
-        match (
-            self.contact_start.get(i.wrapping_sub(1)),
-            self.contact_start.get(i),
-        ) {
+        match (self.contact_start.get(i.wrapping_sub(1)), self.contact_start.get(i)) {
             (Some(a), Some(b)) => (b - a) as u32,
             _ => 0,
         }
@@ -143,13 +136,7 @@ impl Spec {
         parents: fn(&Plan) -> u64,
         row: fn(&Plan, RowRef) -> Vec<Value>,
     ) -> Spec {
-        Spec {
-            table,
-            columns,
-            parents,
-            fanout: Fanout::Fixed(1),
-            row,
-        }
+        Spec { table, columns, parents, fanout: Fanout::Fixed(1), row }
     }
 
     /// A table with `fanout` rows per parent.
@@ -160,13 +147,7 @@ impl Spec {
         fanout: Fanout,
         row: fn(&Plan, RowRef) -> Vec<Value>,
     ) -> Spec {
-        Spec {
-            table,
-            columns,
-            parents,
-            fanout,
-            row,
-        }
+        Spec { table, columns, parents, fanout, row }
     }
 
     fn fanout(&self, plan: &Plan, parent: u64) -> u32 {
@@ -233,11 +214,7 @@ impl Iterator for Batches {
             let mut fanout = spec.fanout(&self.plan, self.parent);
             while rows.len() < self.batch_rows && self.parent <= parents {
                 if self.sub < fanout {
-                    let at = RowRef {
-                        id: self.next_id,
-                        parent: self.parent,
-                        sub: self.sub,
-                    };
+                    let at = RowRef { id: self.next_id, parent: self.parent, sub: self.sub };
                     rows.push((spec.row)(&self.plan, at));
                     self.next_id += 1;
                     self.sub += 1;
@@ -254,11 +231,7 @@ impl Iterator for Batches {
                 self.next_id = 1;
             }
             if !rows.is_empty() {
-                return Some(Batch {
-                    table: spec.table,
-                    columns: spec.columns.to_vec(),
-                    rows,
-                });
+                return Some(Batch { table: spec.table, columns: spec.columns.to_vec(), rows });
             }
         }
         None
@@ -315,8 +288,7 @@ pub(crate) fn date(d: i64) -> Value {
 
 /// The moment `secs` seconds into day `d`.
 pub(crate) fn moment(d: i64, secs: u64) -> NaiveDateTime {
-    let time = NaiveTime::from_num_seconds_from_midnight_opt((secs % 86_400) as u32, 0)
-        .unwrap_or(NaiveTime::MIN);
+    let time = NaiveTime::from_num_seconds_from_midnight_opt((secs % 86_400) as u32, 0).unwrap_or(NaiveTime::MIN);
     day(d).and_time(time)
 }
 

@@ -5,9 +5,7 @@
 //! the invoice row contains: subtotal = Σ qty × rate, total = subtotal +
 //! total_tax, payments never exceed the total.
 
-use super::data::{
-    DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, id, int, money, office, office_in, txt, when,
-};
+use super::data::{DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, id, int, money, office, office_in, txt, when};
 use super::gen_people::{Company, client_company};
 use super::gen_projects::project_client;
 use super::lookups::{ITEM_COUNT, TAXES, item};
@@ -48,19 +46,9 @@ pub(crate) fn invoice_plan(i: u64) -> InvoicePlan {
         _ => 0,
     };
     let tax = (!r.chance(20)).then(|| r.below(TAXES.len() as u64) as usize);
-    let day = if status == 4 {
-        r.range(0, DAYS - 31)
-    } else {
-        r.range(0, DAYS - 1)
-    };
+    let day = if status == 4 { r.range(0, DAYS - 31) } else { r.range(0, DAYS - 1) };
     let currency = if r.chance(80) { 1 } else { 2 };
-    InvoicePlan {
-        status,
-        payments,
-        tax,
-        day,
-        currency,
-    }
+    InvoicePlan { status, payments, tax, day, currency }
 }
 
 /// The (catalogue item, integer quantity) of each line of invoice `i`.
@@ -77,12 +65,10 @@ pub(crate) fn tax_on(cents: i64, rate: i64) -> i64 {
 /// Invoice `i`'s (subtotal, total tax) in cents.
 pub(crate) fn invoice_amounts(i: u64, plan: &InvoicePlan) -> (i64, i64) {
     let rate = plan.tax.map_or(0, |t| TAXES[t].1);
-    invoice_lines(i)
-        .iter()
-        .fold((0, 0), |(sub, tax), &(k, qty)| {
-            let line = qty * item(k).rate_cents;
-            (sub + line, tax + tax_on(line, rate))
-        })
+    invoice_lines(i).iter().fold((0, 0), |(sub, tax), &(k, qty)| {
+        let line = qty * item(k).rate_cents;
+        (sub + line, tax + tax_on(line, rate))
+    })
 }
 
 /// Invoice `i`'s (client, project or 0); a tenth belong to a project.
@@ -98,24 +84,12 @@ pub(crate) fn invoice_refs(p: &Plan, i: u64) -> (u64, u64) {
 
 /// The billing address (street, city, state, zip, country) of a company.
 pub(crate) fn billing(co: Company) -> [Value; 5] {
-    [
-        txt(co.street),
-        txt(co.place.1),
-        txt(co.place.2),
-        txt(co.zip),
-        id(co.place.0),
-    ]
+    [txt(co.street), txt(co.place.1), txt(co.place.2), txt(co.zip), id(co.place.0)]
 }
 
 /// No shipping address (street, city, state, zip, country).
 pub(crate) fn no_shipping() -> [Value; 5] {
-    [
-        Value::Null,
-        Value::Null,
-        Value::Null,
-        Value::Null,
-        Value::Null,
-    ]
+    [Value::Null, Value::Null, Value::Null, Value::Null, Value::Null]
 }
 
 #[rustfmt::skip]
@@ -162,9 +136,7 @@ fn invoice_row(p: &Plan, at: RowRef) -> Vec<Value> {
         int(plan.status),
         when(r.chance(20), || txt(r.pick(SENTENCES))),
         when(r.chance(10), || txt(r.pick(SENTENCES))),
-        when(plan.status == 4 && r.chance(50), || {
-            date(d + 31 + r.range(0, 10))
-        }),
+        when(plan.status == 4 && r.chance(50), || date(d + 31 + r.range(0, 10))),
         Value::Null,
         int(0),
         txt("a:2:{i:0;s:1:\"1\";i:1;s:1:\"2\";}"),
@@ -180,11 +152,7 @@ fn invoice_row(p: &Plan, at: RowRef) -> Vec<Value> {
         Value::Null,
         Value::Null,
         when(r.chance(30), || txt("Payment is due within 30 days.")),
-        if r.chance(80) {
-            id(r.id(STAFF))
-        } else {
-            int(0)
-        },
+        if r.chance(80) { id(r.id(STAFF)) } else { int(0) },
     ];
     out.extend(billing(client_company(client)));
     out.extend(no_shipping());
@@ -222,14 +190,7 @@ fn line_invoice(line: u64) -> u64 {
 fn item_tax_row(_: &Plan, at: RowRef) -> Vec<Value> {
     let invoice = line_invoice(at.parent);
     let (name, rate) = invoice_plan(invoice).tax.map_or(("", 0), |t| TAXES[t]);
-    vec![
-        id(at.id),
-        id(at.parent),
-        id(invoice),
-        txt("invoice"),
-        money(rate),
-        txt(name),
-    ]
+    vec![id(at.id), id(at.parent), id(invoice), txt("invoice"), money(rate), txt(name)]
 }
 
 #[rustfmt::skip]
@@ -268,13 +229,7 @@ fn payment_row(_: &Plan, at: RowRef) -> Vec<Value> {
 /// Generators of the invoice tables.
 pub(crate) static SPECS: &[Spec] = &[
     Spec::one("tblinvoices", INVOICE_COLUMNS, |p| p.invoices, invoice_row),
-    Spec::per(
-        "tblitemable",
-        LINE_COLUMNS,
-        |p| p.invoices,
-        Fanout::Fixed(LINES),
-        line_row,
-    ),
+    Spec::per("tblitemable", LINE_COLUMNS, |p| p.invoices, Fanout::Fixed(LINES), line_row),
     Spec::per(
         "tblitem_tax",
         &["id", "itemid", "rel_id", "rel_type", "taxrate", "taxname"],

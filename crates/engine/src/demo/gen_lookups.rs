@@ -6,8 +6,8 @@
 use super::data::{Plan, RowRef, STAFF, Spec, datetime, id, int, money, txt};
 use super::gen_people;
 use super::lookups::{
-    COUNTRIES, CURRENCIES, CUSTOMFIELDS, DEPARTMENTS, EXPENSE_CATEGORIES, ITEM_COUNT, LEADS_STATUS,
-    OPTIONS, PAYMENT_MODES, ROLES, TAXES, TICKETS_STATUS, item,
+    COUNTRIES, CURRENCIES, CUSTOMFIELDS, DEPARTMENTS, EXPENSE_CATEGORIES, ITEM_COUNT, LEADS_STATUS, OPTIONS,
+    PAYMENT_MODES, ROLES, TAXES, TICKETS_STATUS, item,
 };
 use super::rng::Rng;
 use crate::value::Value;
@@ -19,11 +19,7 @@ fn nth<T: Copy>(list: &[T], r: RowRef) -> T {
 
 /// `text` or NULL when empty.
 fn non_empty(text: &'static str) -> Value {
-    if text.is_empty() {
-        Value::Null
-    } else {
-        txt(text)
-    }
+    if text.is_empty() { Value::Null } else { txt(text) }
 }
 
 /// A spec with one row per parent.
@@ -39,12 +35,7 @@ const fn fixed(
 /// A spec for a table of `id, name` rows from `list`.
 macro_rules! names {
     ($table:literal, $pk:literal, $list:path) => {
-        fixed(
-            $table,
-            &[$pk, "name"],
-            |_| $list.len() as u64,
-            |_, r| vec![id(r.id), txt(nth($list, r))],
-        )
+        fixed($table, &[$pk, "name"], |_| $list.len() as u64, |_, r| vec![id(r.id), txt(nth($list, r))])
     };
 }
 
@@ -55,12 +46,7 @@ fn option_row(p: &Plan, r: RowRef) -> Vec<Value> {
         "next_estimate_number" => (p.estimates + 1).to_string(),
         _ => value.to_string(),
     };
-    vec![
-        id(r.id),
-        txt(name),
-        txt(value),
-        int(i64::from(!r.id.is_multiple_of(7))),
-    ]
+    vec![id(r.id), txt(name), txt(value), int(i64::from(!r.id.is_multiple_of(7)))]
 }
 
 fn role_row(_: &Plan, r: RowRef) -> Vec<Value> {
@@ -97,10 +83,7 @@ fn country_row(_: &Plan, r: RowRef) -> Vec<Value> {
 fn currency_row(_: &Plan, r: RowRef) -> Vec<Value> {
     let (symbol, name, dec, thousands, default) = nth(CURRENCIES, r);
     let text = [symbol, name, dec, thousands, "before"].map(txt);
-    std::iter::once(id(r.id))
-        .chain(text)
-        .chain([int(default)])
-        .collect()
+    std::iter::once(id(r.id)).chain(text).chain([int(default)]).collect()
 }
 
 fn tax_row(_: &Plan, r: RowRef) -> Vec<Value> {
@@ -111,22 +94,13 @@ fn tax_row(_: &Plan, r: RowRef) -> Vec<Value> {
 fn payment_mode_row(_: &Plan, r: RowRef) -> Vec<Value> {
     let (name, description) = nth(PAYMENT_MODES, r);
     let flags = [r.id == 1, false, false, r.id != 3, true].map(|f| int(i64::from(f)));
-    [id(r.id), txt(name), non_empty(description)]
-        .into_iter()
-        .chain(flags)
-        .collect()
+    [id(r.id), txt(name), non_empty(description)].into_iter().chain(flags).collect()
 }
 
 fn lead_status_row(_: &Plan, r: RowRef) -> Vec<Value> {
     let (name, color) = nth(LEADS_STATUS, r);
     let order = if r.id == 1 { 1000 } else { r.id as i64 };
-    vec![
-        id(r.id),
-        txt(name),
-        int(order),
-        txt(color),
-        int(i64::from(r.id == 1)),
-    ]
+    vec![id(r.id), txt(name), int(order), txt(color), int(i64::from(r.id == 1))]
 }
 
 fn ticket_status_row(_: &Plan, r: RowRef) -> Vec<Value> {
@@ -139,11 +113,7 @@ fn item_row(_: &Plan, r: RowRef) -> Vec<Value> {
     vec![
         id(r.id),
         txt(it.description()),
-        if it.premium {
-            txt("Includes priority support and extended warranty.")
-        } else {
-            Value::Null
-        },
+        if it.premium { txt("Includes priority support and extended warranty.") } else { Value::Null },
         money(it.rate_cents),
         if it.group == 4 { Value::Null } else { int(1) },
         Value::Null,
@@ -158,18 +128,8 @@ fn expense_category_row(_: &Plan, r: RowRef) -> Vec<Value> {
 
 fn customfield_row(_: &Plan, r: RowRef) -> Vec<Value> {
     let (to, name, slug, ty, options) = nth(CUSTOMFIELDS, r);
-    let head = [
-        id(r.id),
-        txt(to),
-        txt(name),
-        txt(slug),
-        int(0),
-        txt(ty),
-        non_empty(options),
-    ];
-    head.into_iter()
-        .chain([id(r.id), int(1), int(1), int(6)])
-        .collect()
+    let head = [id(r.id), txt(to), txt(name), txt(slug), int(0), txt(ty), non_empty(options)];
+    head.into_iter().chain([id(r.id), int(1), int(1), int(6)]).collect()
 }
 
 fn vault_row(p: &Plan, r: RowRef) -> Vec<Value> {
@@ -210,16 +170,8 @@ fn auto_login_row(_: &Plan, r: RowRef) -> Vec<Value> {
 fn session_row(_: &Plan, r: RowRef) -> Vec<Value> {
     let mut rng = Rng::for_row(0x5E55, r.id);
     let stamp = 1_790_000_000 + r.id * 3_600;
-    let data = format!(
-        "__ci_last_regenerate|i:{stamp};staff_user_id|s:1:\"{}\";staff_logged_in|b:1;",
-        r.id
-    );
-    vec![
-        txt(rng.hex(40)),
-        txt(rng.ipv4()),
-        id(stamp),
-        Value::Bytes(data.into_bytes()),
-    ]
+    let data = format!("__ci_last_regenerate|i:{stamp};staff_user_id|s:1:\"{}\";staff_logged_in|b:1;", r.id);
+    vec![txt(rng.hex(40)), txt(rng.ipv4()), id(stamp), Value::Bytes(data.into_bytes())]
 }
 
 /// Generators of the fixed tables created before the customers.

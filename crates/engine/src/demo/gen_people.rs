@@ -5,14 +5,12 @@
 //! for every fourth client) so both directions agree without lookups.
 
 use super::data::{
-    DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, datetime, id, int, money, office, office_secs,
-    txt, when,
+    DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, datetime, id, int, money, office, office_secs, txt, when,
 };
 use super::lookups::{COUNTRIES, LEAD_SOURCES, LEAD_STATUSES};
 use super::rng::Rng;
 use super::words::{
-    COMPANY_A, COMPANY_B, COMPANY_SUFFIX, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PLACES, SENTENCES,
-    STREET_KINDS, STREETS,
+    COMPANY_A, COMPANY_B, COMPANY_SUFFIX, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PLACES, SENTENCES, STREET_KINDS, STREETS,
 };
 use crate::value::Value;
 
@@ -26,10 +24,7 @@ const SEED_GROUP: u64 = 0x6_0001;
 
 /// Lowercase ASCII letters and digits of `s` (for e-mail local parts, slugs).
 pub(crate) fn slug(s: &str) -> String {
-    s.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// A random person's (first, last) name.
@@ -59,20 +54,9 @@ impl Company {
         let place = r.pick(PLACES);
         let (a, b) = (r.pick(COMPANY_A), r.pick(COMPANY_B));
         let name = format!("{a} {b} {}", r.pick(COMPANY_SUFFIX));
-        let street = format!(
-            "{} {} {}",
-            r.range(1, 250),
-            r.pick(STREETS),
-            r.pick(STREET_KINDS)
-        );
+        let street = format!("{} {} {}", r.range(1, 250), r.pick(STREETS), r.pick(STREET_KINDS));
         let zip = format!("{:05}", r.range(1_000, 99_999));
-        Company {
-            name,
-            words: (a, b),
-            place,
-            street,
-            zip,
-        }
+        Company { name, words: (a, b), place, street, zip }
     }
 }
 
@@ -133,11 +117,8 @@ pub(crate) fn staff_row(_: &Plan, at: RowRef) -> Vec<Value> {
     let s = at.id;
     let mut r = Rng::for_row(SEED_STAFF, s);
     let (first, last) = person(&mut r);
-    let email = if s == 1 {
-        "admin@example.com".to_string()
-    } else {
-        format!("{}.{}{s}@example.com", slug(first), slug(last))
-    };
+    let email =
+        if s == 1 { "admin@example.com".to_string() } else { format!("{}.{}{s}@example.com", slug(first), slug(last)) };
     let seen = DAYS - 1 - r.range(0, 30);
     let reset = r.chance(5);
     vec![
@@ -146,13 +127,7 @@ pub(crate) fn staff_row(_: &Plan, at: RowRef) -> Vec<Value> {
         txt(first),
         txt(last),
         Value::Null,
-        when(r.chance(30), || {
-            txt(format!(
-                "https://www.linkedin.com/in/{}-{}",
-                slug(first),
-                slug(last)
-            ))
-        }),
+        when(r.chance(30), || txt(format!("https://www.linkedin.com/in/{}-{}", slug(first), slug(last)))),
         txt(r.phone("49")),
         Value::Null,
         txt(r.phpass()),
@@ -201,11 +176,7 @@ fn lead_row(p: &Plan, at: RowRef) -> Vec<Value> {
         None => r.range(-200, DAYS - 1),
     };
     let assigned = if r.chance(90) { r.id(STAFF) } else { 0 };
-    let status = if client.is_some() {
-        1
-    } else {
-        1 + r.id(LEAD_STATUSES - 1)
-    };
+    let status = if client.is_some() { 1 } else { 1 + r.id(LEAD_STATUSES - 1) };
     let lost = client.is_none() && r.chance(8);
     let junk = client.is_none() && !lost && r.chance(3);
     let contacted = added + r.range(0, 45);
@@ -231,13 +202,7 @@ fn lead_row(p: &Plan, at: RowRef) -> Vec<Value> {
         office(&mut r, contacted),
         id(r.id(STAFF)),
         txt(format!("{}.{}{l}@example.org", slug(first), slug(last))),
-        when(r.chance(30), || {
-            txt(format!(
-                "https://{}{}.example",
-                slug(co.words.0),
-                slug(co.words.1)
-            ))
-        }),
+        when(r.chance(30), || txt(format!("https://{}{}.example", slug(co.words.0), slug(co.words.1)))),
         id(l),
         txt(r.phone(calling_code(co.place.0))),
         when(client.is_some(), || datetime(added + 30, 50_000)),
@@ -272,41 +237,21 @@ fn client_row(p: &Plan, at: RowRef) -> Vec<Value> {
     let mut out = vec![
         id(c),
         txt(co.name),
-        when(r.chance(80), || {
-            txt(format!("{iso2}{:09}", r.below(1_000_000_000)))
-        }),
+        when(r.chance(80), || txt(format!("{iso2}{:09}", r.below(1_000_000_000)))),
         txt(r.phone(calling_code(country))),
         id(country),
         txt(city),
         txt(co.zip.clone()),
         txt(state),
         txt(co.street.clone()),
-        when(r.chance(70), || {
-            txt(format!(
-                "https://www.{}{}.example",
-                slug(co.words.0),
-                slug(co.words.1)
-            ))
-        }),
+        when(r.chance(70), || txt(format!("https://www.{}{}.example", slug(co.words.0), slug(co.words.1)))),
         office(&mut r, client_day(c)),
         int(i64::from(r.chance(95))),
         client_lead(p, c).map_or(Value::Null, id),
     ];
-    out.extend([
-        txt(co.street.clone()),
-        txt(city),
-        txt(state),
-        txt(co.zip.clone()),
-        id(country),
-    ]);
+    out.extend([txt(co.street.clone()), txt(city), txt(state), txt(co.zip.clone()), id(country)]);
     if ship {
-        out.extend([
-            txt(co.street),
-            txt(city),
-            txt(state),
-            txt(co.zip),
-            id(country),
-        ]);
+        out.extend([txt(co.street), txt(city), txt(state), txt(co.zip), id(country)]);
     } else {
         out.extend([Value::Null, Value::Null, Value::Null, Value::Null, int(0)]);
     }
@@ -352,12 +297,7 @@ fn contact_row(_: &Plan, at: RowRef) -> Vec<Value> {
         int(i64::from(at.sub == 0)),
         txt(first),
         txt(last),
-        txt(format!(
-            "{}.{}{}@example.com",
-            slug(first),
-            slug(last),
-            at.id
-        )),
+        txt(format!("{}.{}{}@example.com", slug(first), slug(last), at.id)),
         txt(r.phone(calling_code(country))),
         when(r.chance(70), || txt(r.pick(JOB_TITLES))),
         office(&mut r, created),
@@ -390,11 +330,5 @@ pub(crate) static SPECS: &[Spec] = &[
         Fanout::Var(|_, c| u32::from(Rng::for_row(SEED_GROUP, c).chance(40))),
         customer_group_row,
     ),
-    Spec::per(
-        "tblcontacts",
-        CONTACT_COLUMNS,
-        |p| p.clients,
-        Fanout::Var(|p, c| p.contacts_of(c)),
-        contact_row,
-    ),
+    Spec::per("tblcontacts", CONTACT_COLUMNS, |p| p.clients, Fanout::Var(|p, c| p.contacts_of(c)), contact_row),
 ];

@@ -4,9 +4,7 @@
 //! A project's client, start day and members come from their own streams so
 //! tasks, milestones, invoices and expenses can refer to them consistently.
 
-use super::data::{
-    DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, id, int, money, office_in, txt, when,
-};
+use super::data::{DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, id, int, money, office_in, txt, when};
 use super::gen_people::client_company;
 use super::rng::Rng;
 use super::words::{MILESTONES, PROJECT_KINDS, SENTENCES, TASK_OBJECTS, TASK_VERBS};
@@ -62,11 +60,7 @@ fn project_row(plan: &Plan, at: RowRef) -> Vec<Value> {
         4 => 100,
         _ => r.range(5, 95),
     };
-    let name = format!(
-        "{} – {}",
-        r.pick(PROJECT_KINDS),
-        client_company(client).name
-    );
+    let name = format!("{} – {}", r.pick(PROJECT_KINDS), client_company(client).name);
     vec![
         id(p),
         txt(name),
@@ -133,11 +127,7 @@ fn task_row(plan: &Plan, at: RowRef) -> Vec<Value> {
     let start = project_start(project) + r.range(0, 150);
     let status = 1 + r.weighted(&[20, 10, 10, 25, 35]) as i64;
     let billable = r.chance(60);
-    let milestone = if r.chance(70) {
-        2 * project - 1 + r.below(2)
-    } else {
-        0
-    };
+    let milestone = if r.chance(70) { 2 * project - 1 + r.below(2) } else { 0 };
     vec![
         id(t),
         txt(format!("{} {}", r.pick(TASK_VERBS), r.pick(TASK_OBJECTS))),
@@ -164,11 +154,7 @@ fn task_row(plan: &Plan, at: RowRef) -> Vec<Value> {
         int(i64::from(billable)),
         int(0),
         int(0),
-        if billable {
-            money(r.range(40, 120) * 100)
-        } else {
-            money(0)
-        },
+        if billable { money(r.range(40, 120) * 100) } else { money(0) },
         id(milestone),
         id(t),
         int(0),
@@ -179,42 +165,18 @@ fn task_row(plan: &Plan, at: RowRef) -> Vec<Value> {
 
 fn assigned_row(plan: &Plan, at: RowRef) -> Vec<Value> {
     let project = task_project(plan, at.parent);
-    vec![
-        id(at.id),
-        id(member(project, at.sub)),
-        id(at.parent),
-        int(1),
-        int(0),
-    ]
+    vec![id(at.id), id(member(project, at.sub)), id(at.parent), int(1), int(0)]
 }
 
 /// Generators of the project tables.
 pub(crate) static SPECS: &[Spec] = &[
     Spec::one("tblprojects", PROJECT_COLUMNS, |p| p.projects, project_row),
-    Spec::per(
-        "tblproject_members",
-        &["id", "project_id", "staff_id"],
-        |p| p.projects,
-        Fanout::Fixed(2),
-        member_row,
-    ),
-    Spec::per(
-        "tblmilestones",
-        MILESTONE_COLUMNS,
-        |p| p.projects,
-        Fanout::Fixed(2),
-        milestone_row,
-    ),
+    Spec::per("tblproject_members", &["id", "project_id", "staff_id"], |p| p.projects, Fanout::Fixed(2), member_row),
+    Spec::per("tblmilestones", MILESTONE_COLUMNS, |p| p.projects, Fanout::Fixed(2), milestone_row),
     Spec::one("tbltasks", TASK_COLUMNS, |p| p.tasks, task_row),
     Spec::per(
         "tbltask_assigned",
-        &[
-            "id",
-            "staffid",
-            "taskid",
-            "assigned_from",
-            "is_assigned_from_contact",
-        ],
+        &["id", "staffid", "taskid", "assigned_from", "is_assigned_from_contact"],
         |p| p.tasks,
         Fanout::Var(|_, t| 1 + u32::from(Rng::for_row(SEED_ASSIGNED, t).chance(25))),
         assigned_row,

@@ -1,9 +1,7 @@
 //! Generators for estimates and proposals (documents without line items in
 //! the demo: their amounts are drawn directly, still total = subtotal + tax).
 
-use super::data::{
-    DAYS, Plan, RowRef, STAFF, Spec, date, datetime, id, int, money, office, txt, when,
-};
+use super::data::{DAYS, Plan, RowRef, STAFF, Spec, date, datetime, id, int, money, office, txt, when};
 use super::gen_invoices::{billing, invoice_refs, no_shipping, tax_on};
 use super::gen_people::{client_company, lead_name, slug};
 use super::lookups::TAXES;
@@ -17,23 +15,11 @@ const SEED_PROPOSAL: u64 = 0x9_0001;
 /// `acceptance_firstname, _lastname, _email, _date, _ip` (NULL unless accepted).
 pub(crate) fn acceptance(r: &mut Rng, accepted: bool, day: i64) -> [Value; 5] {
     if !accepted {
-        return [
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-        ];
+        return [Value::Null, Value::Null, Value::Null, Value::Null, Value::Null];
     }
     let (first, last) = (r.pick(FIRST_NAMES), r.pick(LAST_NAMES));
     let email = format!("{}.{}@example.com", slug(first), slug(last));
-    [
-        txt(first),
-        txt(last),
-        txt(email),
-        office(r, day),
-        txt(r.ipv4()),
-    ]
+    [txt(first), txt(last), txt(email), office(r, day), txt(r.ipv4())]
 }
 
 /// A random (subtotal, tax) in cents for documents without line items.
@@ -96,11 +82,7 @@ fn estimate_row(p: &Plan, at: RowRef) -> Vec<Value> {
         when(invoice.is_some(), || datetime(d + 10, 40_000)),
         when(r.chance(30), || txt("This estimate is valid for 7 days.")),
         when(r.chance(30), || txt(format!("REF-{:05}", r.below(100_000)))),
-        if r.chance(80) {
-            id(r.id(STAFF))
-        } else {
-            int(0)
-        },
+        if r.chance(80) { id(r.id(STAFF)) } else { int(0) },
     ];
     out.extend(billing(client_company(client)));
     out.extend(no_shipping());
@@ -131,10 +113,7 @@ fn proposal_row(p: &Plan, at: RowRef) -> Vec<Value> {
     let mut out = vec![
         id(at.id),
         txt(format!("Proposal: {kind}")),
-        txt(format!(
-            "<p>We are pleased to offer our {kind} services.</p><p>{}</p>",
-            r.pick(SENTENCES)
-        )),
+        txt(format!("<p>We are pleased to offer our {kind} services.</p><p>{}</p>", r.pick(SENTENCES))),
         id(r.id(STAFF)),
         office(&mut r, d),
         money(sub + tax),
@@ -153,46 +132,16 @@ fn proposal_row(p: &Plan, at: RowRef) -> Vec<Value> {
         let client = r.id(p.clients);
         let co = client_company(client);
         let email = format!("info@{}{}.example", slug(co.words.0), slug(co.words.1));
-        out.extend([
-            id(client),
-            txt("customer"),
-            id(r.id(STAFF)),
-            txt(r.hex(32)),
-            txt(co.name.clone()),
-        ]);
-        out.extend([
-            Value::Null,
-            id(co.place.0),
-            txt(co.zip),
-            txt(co.place.2),
-            txt(co.place.1),
-        ]);
-        out.extend([
-            txt(co.street),
-            txt(email),
-            when(r.chance(50), || txt(r.phone("1"))),
-        ]);
+        out.extend([id(client), txt("customer"), id(r.id(STAFF)), txt(r.hex(32)), txt(co.name.clone())]);
+        out.extend([Value::Null, id(co.place.0), txt(co.zip), txt(co.place.2), txt(co.place.1)]);
+        out.extend([txt(co.street), txt(email), when(r.chance(50), || txt(r.phone("1")))]);
     } else {
         let lead = r.id(p.leads);
-        out.extend([
-            id(lead),
-            txt("lead"),
-            id(r.id(STAFF)),
-            txt(r.hex(32)),
-            txt(lead_name(lead)),
-        ]);
+        out.extend([id(lead), txt("lead"), id(r.id(STAFF)), txt(r.hex(32)), txt(lead_name(lead))]);
         out.extend([Value::Null, int(0), Value::Null, Value::Null, Value::Null]);
         out.extend([Value::Null, Value::Null, Value::Null]);
     }
-    out.extend([
-        int(1),
-        int(status),
-        Value::Null,
-        Value::Null,
-        Value::Null,
-        int(1),
-        int(0),
-    ]);
+    out.extend([int(1), int(status), Value::Null, Value::Null, Value::Null, int(1), int(0)]);
     out.extend(acceptance(&mut r, accepted, d + 5));
     out.extend([when(accepted, || txt("signature.png")), Value::Null]);
     out
@@ -200,16 +149,6 @@ fn proposal_row(p: &Plan, at: RowRef) -> Vec<Value> {
 
 /// Generators of the estimate and proposal tables.
 pub(crate) static SPECS: &[Spec] = &[
-    Spec::one(
-        "tblestimates",
-        ESTIMATE_COLUMNS,
-        |p| p.estimates,
-        estimate_row,
-    ),
-    Spec::one(
-        "tblproposals",
-        PROPOSAL_COLUMNS,
-        |p| p.proposals,
-        proposal_row,
-    ),
+    Spec::one("tblestimates", ESTIMATE_COLUMNS, |p| p.estimates, estimate_row),
+    Spec::one("tblproposals", PROPOSAL_COLUMNS, |p| p.proposals, proposal_row),
 ];

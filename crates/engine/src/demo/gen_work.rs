@@ -1,17 +1,13 @@
 //! Generators for contracts, expenses, tickets, custom field values, notes
 //! and the activity log.
 
-use super::data::{
-    DAYS, Plan, RowRef, STAFF, Spec, date, id, int, money, office, office_in, txt, when,
-};
+use super::data::{DAYS, Plan, RowRef, STAFF, Spec, date, id, int, money, office, office_in, txt, when};
 use super::gen_people::{slug, staff_name};
 use super::gen_projects::project_client;
 use super::gen_quotes::acceptance;
 use super::lookups::{CONTRACT_TYPE_COUNT, EXPENSE_CATEGORY_COUNT, INDUSTRY_FIELD, TAXES};
 use super::rng::Rng;
-use super::words::{
-    EXPENSE_NAMES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, SENTENCES, TICKET_SUBJECTS,
-};
+use super::words::{EXPENSE_NAMES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, SENTENCES, TICKET_SUBJECTS};
 use crate::value::Value;
 
 const SEED_CONTRACT: u64 = 0xC0_0001;
@@ -37,10 +33,7 @@ fn contract_row(p: &Plan, at: RowRef) -> Vec<Value> {
     let signed = r.chance(40);
     let mut out = vec![
         id(at.id),
-        txt(format!(
-            "<p>This agreement is made between the parties.</p><p>{}</p>",
-            r.pick(SENTENCES)
-        )),
+        txt(format!("<p>This agreement is made between the parties.</p><p>{}</p>", r.pick(SENTENCES))),
         when(r.chance(50), || txt(r.pick(SENTENCES))),
         txt(format!("Service agreement #{}", at.id)),
         id(r.id(p.clients)),
@@ -92,9 +85,7 @@ fn expense_row(p: &Plan, at: RowRef) -> Vec<Value> {
         money(r.range(500, 200_000)),
         when(r.chance(50), || id(r.id(TAXES.len() as u64))),
         int(0),
-        when(r.chance(50), || {
-            txt(format!("REF-{:06}", r.below(1_000_000)))
-        }),
+        when(r.chance(50), || txt(format!("REF-{:06}", r.below(1_000_000)))),
         when(r.chance(30), || txt(r.pick(SENTENCES))),
         txt(r.pick(EXPENSE_NAMES)),
         id(client),
@@ -145,9 +136,7 @@ fn ticket_row(p: &Plan, at: RowRef) -> Vec<Value> {
         id(client),
         id(contact),
         Value::Null,
-        when(guest, || {
-            txt(format!("{}.{}@example.net", slug(first), slug(last)))
-        }),
+        when(guest, || txt(format!("{}.{}@example.net", slug(first), slug(last)))),
         when(guest, || txt(format!("{first} {last}"))),
         int(r.range(1, 4)),
         int(r.range(1, 3)),
@@ -162,11 +151,7 @@ fn ticket_row(p: &Plan, at: RowRef) -> Vec<Value> {
         when(status != 1, || office_in(&mut r, d, 0, 5)),
         int(i64::from(r.chance(60))),
         int(i64::from(r.chance(80))),
-        if r.chance(70) {
-            id(r.id(STAFF))
-        } else {
-            int(0)
-        },
+        if r.chance(70) { id(r.id(STAFF)) } else { int(0) },
         Value::Null,
         when(r.chance(5), || txt("accounts@example.com")),
     ]
@@ -174,13 +159,7 @@ fn ticket_row(p: &Plan, at: RowRef) -> Vec<Value> {
 
 fn field_value_row(_: &Plan, at: RowRef) -> Vec<Value> {
     let industry = Rng::for_row(SEED_FIELD, at.parent).pick(INDUSTRIES);
-    vec![
-        id(at.id),
-        id(at.parent),
-        id(INDUSTRY_FIELD),
-        txt("customers"),
-        txt(industry),
-    ]
+    vec![id(at.id), id(at.parent), id(INDUSTRY_FIELD), txt("customers"), txt(industry)]
 }
 
 #[rustfmt::skip]
@@ -189,11 +168,7 @@ const NOTE_COLUMNS: &[&str] =
 
 fn note_row(p: &Plan, at: RowRef) -> Vec<Value> {
     let mut r = Rng::for_row(SEED_NOTE, at.id);
-    let (rel_type, rel_id) = if r.chance(60) {
-        ("customer", r.id(p.clients))
-    } else {
-        ("lead", r.id(p.leads))
-    };
+    let (rel_type, rel_id) = if r.chance(60) { ("customer", r.id(p.clients)) } else { ("lead", r.id(p.leads)) };
     let d = r.range(0, DAYS - 1);
     vec![
         id(at.id),
@@ -227,20 +202,10 @@ fn activity_row(p: &Plan, at: RowRef) -> Vec<Value> {
 
 /// Generators of the remaining business tables.
 pub(crate) static SPECS: &[Spec] = &[
-    Spec::one(
-        "tblcontracts",
-        CONTRACT_COLUMNS,
-        |p| p.contracts,
-        contract_row,
-    ),
+    Spec::one("tblcontracts", CONTRACT_COLUMNS, |p| p.contracts, contract_row),
     Spec::one("tblexpenses", EXPENSE_COLUMNS, |p| p.expenses, expense_row),
     Spec::one("tbltickets", TICKET_COLUMNS, |p| p.tickets, ticket_row),
-    Spec::one(
-        "tblcustomfieldsvalues",
-        &["id", "relid", "fieldid", "fieldto", "value"],
-        |p| p.clients,
-        field_value_row,
-    ),
+    Spec::one("tblcustomfieldsvalues", &["id", "relid", "fieldid", "fieldto", "value"], |p| p.clients, field_value_row),
     Spec::one("tblnotes", NOTE_COLUMNS, |p| p.notes, note_row),
     Spec::one(
         "tblactivity_log",

@@ -40,12 +40,7 @@ pub(crate) const COUNTRIES: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
 ];
 
 /// `(name, rate in hundredths of a percent)`; the tax id is the position + 1.
-pub(crate) const TAXES: &[(&str, i64)] = &[
-    ("VAT", 1900),
-    ("VAT reduced", 700),
-    ("Sales Tax", 1000),
-    ("UK VAT", 2000),
-];
+pub(crate) const TAXES: &[(&str, i64)] = &[("VAT", 1900), ("VAT reduced", 700), ("Sales Tax", 1000), ("UK VAT", 2000)];
 
 /// `(name, unit, group id, rate in cents)`; each base exists as a standard
 /// item (ids 1–25) and a premium one (ids 26–50, twice the rate).
@@ -93,11 +88,7 @@ pub(crate) struct Item {
 impl Item {
     /// `tblitems.description`.
     pub(crate) fn description(&self) -> String {
-        if self.premium {
-            format!("{} (Premium)", self.name)
-        } else {
-            self.name.to_string()
-        }
+        if self.premium { format!("{} (Premium)", self.name) } else { self.name.to_string() }
     }
 }
 
@@ -107,13 +98,7 @@ pub(crate) fn item(k: u64) -> Item {
     let i = k.saturating_sub(1) % ITEM_COUNT;
     let (name, unit, group, cents) = ITEM_BASES[(i % n) as usize];
     let premium = i >= n;
-    Item {
-        name,
-        premium,
-        unit,
-        group,
-        rate_cents: if premium { cents * 2 } else { cents },
-    }
+    Item { name, premium, unit, group, rate_cents: if premium { cents * 2 } else { cents } }
 }
 
 /// The `tbloptions` rows `(name, value)`; values starting with `secret-` are
@@ -216,11 +201,8 @@ pub(crate) const EXPENSE_CATEGORY_COUNT: u64 = EXPENSE_CATEGORIES.len() as u64;
 /// `tbldepartments` names.
 pub(crate) const DEPARTMENTS: &[&str] = &["Sales", "Support", "Billing", "Development"];
 /// `tblpayment_modes` (name, description); 1 "Bank" is the installer row.
-pub(crate) const PAYMENT_MODES: &[(&str, &str)] = &[
-    ("Bank", "IBAN DE00 1234 5678 9012 3456 78"),
-    ("Cash", ""),
-    ("Credit Card", ""),
-];
+pub(crate) const PAYMENT_MODES: &[(&str, &str)] =
+    &[("Bank", "IBAN DE00 1234 5678 9012 3456 78"), ("Cash", ""), ("Credit Card", "")];
 /// `tblroles` (name, serialized permissions); 1 "Employee" is the installer row.
 #[rustfmt::skip]
 pub(crate) const ROLES: &[(&str, &str)] = &[
@@ -229,8 +211,7 @@ pub(crate) const ROLES: &[(&str, &str)] = &[
     ("Accountant", "a:1:{s:8:\"invoices\";a:1:{i:0;s:4:\"view\";}}"),
 ];
 /// `tblcurrencies` (symbol, name, decimal and thousand separators, isdefault): the installer rows.
-pub(crate) const CURRENCIES: &[(&str, &str, &str, &str, i64)] =
-    &[("$", "USD", ".", ",", 1), ("€", "EUR", ",", ".", 0)];
+pub(crate) const CURRENCIES: &[(&str, &str, &str, &str, i64)] = &[("$", "USD", ".", ",", 1), ("€", "EUR", ",", ".", 0)];
 /// `tblcustomfields` `(fieldto, name, slug, type, options)`; field 2 is the
 /// customers' industry.
 #[rustfmt::skip]

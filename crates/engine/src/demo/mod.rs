@@ -53,10 +53,7 @@ pub fn table_names() -> Vec<&'static str> {
 /// `(table, pk column)` of every table with an auto-increment primary key
 /// (their sequences need resetting after rows were inserted with explicit ids).
 pub fn serial_tables() -> Vec<(&'static str, &'static str)> {
-    schema::TABLES
-        .iter()
-        .filter_map(|t| t.serial().map(|pk| (t.name, pk)))
-        .collect()
+    schema::TABLES.iter().filter_map(|t| t.serial().map(|pk| (t.name, pk))).collect()
 }
 
 /// One batch of rows for one table. `columns` lists the column names each row

@@ -95,30 +95,17 @@ impl Rng {
     /// `len` characters drawn from `alphabet`.
     fn chars(&mut self, len: usize, alphabet: &[u8]) -> String {
         let n = alphabet.len() as u64;
-        (0..len)
-            .map(|_| alphabet[self.below(n) as usize] as char)
-            .collect()
+        (0..len).map(|_| alphabet[self.below(n) as usize] as char).collect()
     }
 
     /// A plausible public IPv4 address.
     pub(crate) fn ipv4(&mut self) -> String {
-        format!(
-            "{}.{}.{}.{}",
-            self.range(11, 223),
-            self.below(256),
-            self.below(256),
-            self.range(1, 254)
-        )
+        format!("{}.{}.{}.{}", self.range(11, 223), self.below(256), self.below(256), self.range(1, 254))
     }
 
     /// A phone number like `+49 30 5551234`.
     pub(crate) fn phone(&mut self, calling_code: &str) -> String {
-        format!(
-            "+{} {} {}",
-            calling_code,
-            self.range(20, 989),
-            self.range(1_000_000, 9_999_999)
-        )
+        format!("+{} {} {}", calling_code, self.range(20, 989), self.range(1_000_000, 9_999_999))
     }
 }
 

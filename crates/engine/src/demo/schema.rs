@@ -76,34 +76,22 @@ impl Column {
 
     /// With an integer default.
     pub(crate) const fn def(self, v: i64) -> Column {
-        Column {
-            default: DefaultValue::Int(v),
-            ..self
-        }
+        Column { default: DefaultValue::Int(v), ..self }
     }
 
     /// With a numeric default written as is.
     pub(crate) const fn def_num(self, v: &'static str) -> Column {
-        Column {
-            default: DefaultValue::Num(v),
-            ..self
-        }
+        Column { default: DefaultValue::Num(v), ..self }
     }
 
     /// With a string default.
     pub(crate) const fn def_str(self, v: &'static str) -> Column {
-        Column {
-            default: DefaultValue::Str(v),
-            ..self
-        }
+        Column { default: DefaultValue::Str(v), ..self }
     }
 
     /// With `DEFAULT CURRENT_TIMESTAMP [ON UPDATE CURRENT_TIMESTAMP]`.
     pub(crate) const fn def_now(self) -> Column {
-        Column {
-            default: DefaultValue::NowOnUpdate,
-            ..self
-        }
+        Column { default: DefaultValue::NowOnUpdate, ..self }
     }
 }
 
@@ -162,35 +150,17 @@ impl Index {
 
 /// A NOT NULL column without default.
 pub(crate) const fn nn(name: &'static str, ty: ColType) -> Column {
-    Column {
-        name,
-        ty,
-        nullable: false,
-        default: DefaultValue::None,
-    }
+    Column { name, ty, nullable: false, default: DefaultValue::None }
 }
 
 /// A nullable column without default.
 pub(crate) const fn null(name: &'static str, ty: ColType) -> Column {
-    Column {
-        name,
-        ty,
-        nullable: true,
-        default: DefaultValue::None,
-    }
+    Column { name, ty, nullable: true, default: DefaultValue::None }
 }
 
 /// A table whose primary key is the auto-increment column `pk`.
-pub(crate) const fn auto(
-    name: &'static str,
-    pk: &'static str,
-    columns: &'static [Column],
-) -> Table {
-    Table {
-        name,
-        pk: PrimaryKey::Auto(pk),
-        columns,
-    }
+pub(crate) const fn auto(name: &'static str, pk: &'static str, columns: &'static [Column]) -> Table {
+    Table { name, pk: PrimaryKey::Auto(pk), columns }
 }
 
 /// Shorthands used by the table definitions.
@@ -262,98 +232,29 @@ pub(crate) static TABLES: [Table; 44] = [
 
 /// Plain indexes on the main relation and filter columns.
 pub(crate) static INDEXES: &[Index] = &[
-    Index {
-        table: "tbloptions",
-        columns: &["name"],
-    },
-    Index {
-        table: "tblclients",
-        columns: &["country"],
-    },
-    Index {
-        table: "tblcontacts",
-        columns: &["userid"],
-    },
-    Index {
-        table: "tblleads",
-        columns: &["status"],
-    },
-    Index {
-        table: "tblleads",
-        columns: &["assigned"],
-    },
-    Index {
-        table: "tblprojects",
-        columns: &["clientid"],
-    },
-    Index {
-        table: "tblproject_members",
-        columns: &["project_id"],
-    },
-    Index {
-        table: "tblmilestones",
-        columns: &["project_id"],
-    },
-    Index {
-        table: "tbltasks",
-        columns: &["rel_type", "rel_id"],
-    },
-    Index {
-        table: "tbltask_assigned",
-        columns: &["taskid"],
-    },
-    Index {
-        table: "tblinvoices",
-        columns: &["clientid"],
-    },
-    Index {
-        table: "tblinvoices",
-        columns: &["status"],
-    },
-    Index {
-        table: "tblinvoices",
-        columns: &["date"],
-    },
-    Index {
-        table: "tblitemable",
-        columns: &["rel_type", "rel_id"],
-    },
-    Index {
-        table: "tblitem_tax",
-        columns: &["itemid"],
-    },
-    Index {
-        table: "tblinvoicepaymentrecords",
-        columns: &["invoiceid"],
-    },
-    Index {
-        table: "tblestimates",
-        columns: &["clientid"],
-    },
-    Index {
-        table: "tblcontracts",
-        columns: &["client"],
-    },
-    Index {
-        table: "tblexpenses",
-        columns: &["clientid"],
-    },
-    Index {
-        table: "tbltickets",
-        columns: &["userid"],
-    },
-    Index {
-        table: "tblcustomer_groups",
-        columns: &["customer_id"],
-    },
-    Index {
-        table: "tblcustomfieldsvalues",
-        columns: &["relid", "fieldto"],
-    },
-    Index {
-        table: "tblnotes",
-        columns: &["rel_type", "rel_id"],
-    },
+    Index { table: "tbloptions", columns: &["name"] },
+    Index { table: "tblclients", columns: &["country"] },
+    Index { table: "tblcontacts", columns: &["userid"] },
+    Index { table: "tblleads", columns: &["status"] },
+    Index { table: "tblleads", columns: &["assigned"] },
+    Index { table: "tblprojects", columns: &["clientid"] },
+    Index { table: "tblproject_members", columns: &["project_id"] },
+    Index { table: "tblmilestones", columns: &["project_id"] },
+    Index { table: "tbltasks", columns: &["rel_type", "rel_id"] },
+    Index { table: "tbltask_assigned", columns: &["taskid"] },
+    Index { table: "tblinvoices", columns: &["clientid"] },
+    Index { table: "tblinvoices", columns: &["status"] },
+    Index { table: "tblinvoices", columns: &["date"] },
+    Index { table: "tblitemable", columns: &["rel_type", "rel_id"] },
+    Index { table: "tblitem_tax", columns: &["itemid"] },
+    Index { table: "tblinvoicepaymentrecords", columns: &["invoiceid"] },
+    Index { table: "tblestimates", columns: &["clientid"] },
+    Index { table: "tblcontracts", columns: &["client"] },
+    Index { table: "tblexpenses", columns: &["clientid"] },
+    Index { table: "tbltickets", columns: &["userid"] },
+    Index { table: "tblcustomer_groups", columns: &["customer_id"] },
+    Index { table: "tblcustomfieldsvalues", columns: &["relid", "fieldto"] },
+    Index { table: "tblnotes", columns: &["rel_type", "rel_id"] },
 ];
 
 /// Every table of the demo schema, in creation and insert order.

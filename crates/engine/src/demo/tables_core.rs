@@ -8,34 +8,16 @@ use super::schema::t::{DATE, DEC, DT, INT, LTEXT, MTEXT, TEXT, TINY, ch, vc};
 use super::schema::{ColType, PrimaryKey, Table, auto, nn, null};
 
 /// `tblmigrations`: the schema version (no PK).
-pub(crate) const MIGRATIONS: Table = Table {
-    name: "tblmigrations",
-    pk: PrimaryKey::None,
-    columns: &[nn("version", ColType::BigInt)],
-};
+pub(crate) const MIGRATIONS: Table =
+    Table { name: "tblmigrations", pk: PrimaryKey::None, columns: &[nn("version", ColType::BigInt)] };
 
 /// `tbloptions`: key/value settings.
-pub(crate) const OPTIONS: Table = auto(
-    "tbloptions",
-    "id",
-    &[
-        nn("id", INT),
-        nn("name", vc(191)),
-        nn("value", LTEXT),
-        nn("autoload", TINY).def(1),
-    ],
-);
+pub(crate) const OPTIONS: Table =
+    auto("tbloptions", "id", &[nn("id", INT), nn("name", vc(191)), nn("value", LTEXT), nn("autoload", TINY).def(1)]);
 
 /// `tblroles`.
-pub(crate) const ROLES: Table = auto(
-    "tblroles",
-    "roleid",
-    &[
-        nn("roleid", INT),
-        nn("name", vc(150)),
-        null("permissions", LTEXT),
-    ],
-);
+pub(crate) const ROLES: Table =
+    auto("tblroles", "roleid", &[nn("roleid", INT), nn("name", vc(150)), null("permissions", LTEXT)]);
 
 /// `tblstaff`: admin users.
 pub(crate) const STAFF: Table = auto(
@@ -128,11 +110,7 @@ pub(crate) const CURRENCIES: Table = auto(
 );
 
 /// `tbltaxes`.
-pub(crate) const TAXES: Table = auto(
-    "tbltaxes",
-    "id",
-    &[nn("id", INT), nn("name", vc(100)), nn("taxrate", DEC)],
-);
+pub(crate) const TAXES: Table = auto("tbltaxes", "id", &[nn("id", INT), nn("name", vc(100)), nn("taxrate", DEC)]);
 
 /// `tblpayment_modes`.
 pub(crate) const PAYMENT_MODES: Table = auto(
@@ -151,11 +129,7 @@ pub(crate) const PAYMENT_MODES: Table = auto(
 );
 
 /// `tblcustomers_groups`: customer group definitions.
-pub(crate) const CUSTOMERS_GROUPS: Table = auto(
-    "tblcustomers_groups",
-    "id",
-    &[nn("id", INT), nn("name", vc(191))],
-);
+pub(crate) const CUSTOMERS_GROUPS: Table = auto("tblcustomers_groups", "id", &[nn("id", INT), nn("name", vc(191))]);
 
 /// `tblleads_status`.
 pub(crate) const LEADS_STATUS: Table = auto(
@@ -171,11 +145,7 @@ pub(crate) const LEADS_STATUS: Table = auto(
 );
 
 /// `tblleads_sources`.
-pub(crate) const LEADS_SOURCES: Table = auto(
-    "tblleads_sources",
-    "id",
-    &[nn("id", INT), nn("name", vc(150))],
-);
+pub(crate) const LEADS_SOURCES: Table = auto("tblleads_sources", "id", &[nn("id", INT), nn("name", vc(150))]);
 
 /// `tbltickets_status`.
 pub(crate) const TICKETS_STATUS: Table = auto(
@@ -191,25 +161,14 @@ pub(crate) const TICKETS_STATUS: Table = auto(
 );
 
 /// `tbltickets_priorities`.
-pub(crate) const TICKETS_PRIORITIES: Table = auto(
-    "tbltickets_priorities",
-    "priorityid",
-    &[nn("priorityid", INT), nn("name", vc(50))],
-);
+pub(crate) const TICKETS_PRIORITIES: Table =
+    auto("tbltickets_priorities", "priorityid", &[nn("priorityid", INT), nn("name", vc(50))]);
 
 /// `tblservices`: ticket services.
-pub(crate) const SERVICES: Table = auto(
-    "tblservices",
-    "serviceid",
-    &[nn("serviceid", INT), nn("name", vc(50))],
-);
+pub(crate) const SERVICES: Table = auto("tblservices", "serviceid", &[nn("serviceid", INT), nn("name", vc(50))]);
 
 /// `tblitems_groups`.
-pub(crate) const ITEMS_GROUPS: Table = auto(
-    "tblitems_groups",
-    "id",
-    &[nn("id", INT), nn("name", vc(50))],
-);
+pub(crate) const ITEMS_GROUPS: Table = auto("tblitems_groups", "id", &[nn("id", INT), nn("name", vc(50))]);
 
 /// `tblitems`: the product/service catalogue.
 pub(crate) const ITEMS: Table = auto(
@@ -228,22 +187,11 @@ pub(crate) const ITEMS: Table = auto(
 );
 
 /// `tblcontracts_types`.
-pub(crate) const CONTRACTS_TYPES: Table = auto(
-    "tblcontracts_types",
-    "id",
-    &[nn("id", INT), nn("name", MTEXT)],
-);
+pub(crate) const CONTRACTS_TYPES: Table = auto("tblcontracts_types", "id", &[nn("id", INT), nn("name", MTEXT)]);
 
 /// `tblexpenses_categories`.
-pub(crate) const EXPENSES_CATEGORIES: Table = auto(
-    "tblexpenses_categories",
-    "id",
-    &[
-        nn("id", INT),
-        nn("name", vc(191)),
-        null("description", TEXT),
-    ],
-);
+pub(crate) const EXPENSES_CATEGORIES: Table =
+    auto("tblexpenses_categories", "id", &[nn("id", INT), nn("name", vc(191)), null("description", TEXT)]);
 
 /// `tblleads`.
 pub(crate) const LEADS: Table = auto(
@@ -327,11 +275,8 @@ pub(crate) const CLIENTS: Table = auto(
 );
 
 /// `tblcustomer_groups`: the client ↔ group pivot.
-pub(crate) const CUSTOMER_GROUPS: Table = auto(
-    "tblcustomer_groups",
-    "id",
-    &[nn("id", INT), nn("groupid", INT), nn("customer_id", INT)],
-);
+pub(crate) const CUSTOMER_GROUPS: Table =
+    auto("tblcustomer_groups", "id", &[nn("id", INT), nn("groupid", INT), nn("customer_id", INT)]);
 
 /// `tblcontacts`: people of a client (client-portal logins).
 pub(crate) const CONTACTS: Table = auto(

@@ -61,11 +61,8 @@ pub(crate) const PROJECTS: Table = auto(
 );
 
 /// `tblproject_members`.
-pub(crate) const PROJECT_MEMBERS: Table = auto(
-    "tblproject_members",
-    "id",
-    &[nn("id", INT), nn("project_id", INT), nn("staff_id", INT)],
-);
+pub(crate) const PROJECT_MEMBERS: Table =
+    auto("tblproject_members", "id", &[nn("id", INT), nn("project_id", INT), nn("staff_id", INT)]);
 
 /// `tblmilestones`: project milestones.
 pub(crate) const MILESTONES: Table = auto(
@@ -241,13 +238,7 @@ pub(crate) const TICKETS: Table = auto(
 pub(crate) const CUSTOMFIELDSVALUES: Table = auto(
     "tblcustomfieldsvalues",
     "id",
-    &[
-        nn("id", INT),
-        nn("relid", INT),
-        nn("fieldid", INT),
-        nn("fieldto", vc(15)),
-        nn("value", TEXT),
-    ],
+    &[nn("id", INT), nn("relid", INT), nn("fieldid", INT), nn("fieldto", vc(15)), nn("value", TEXT)],
 );
 
 /// `tblnotes`: notes on customers, leads, … (`rel_type`/`rel_id`).
@@ -269,13 +260,7 @@ pub(crate) const NOTES: Table = auto(
 pub(crate) const ACTIVITY_LOG: Table = auto(
     "tblactivity_log",
     "id",
-    &[
-        nn("id", INT),
-        nn("description", LTEXT),
-        null("additional_data", TEXT),
-        nn("date", DT),
-        null("staffid", vc(100)),
-    ],
+    &[nn("id", INT), nn("description", LTEXT), null("additional_data", TEXT), nn("date", DT), null("staffid", vc(100))],
 );
 
 /// `tblvault`: stored customer server credentials.

@@ -15,12 +15,9 @@ struct Db {
 
 impl Db {
     fn generate(scale: f64) -> Db {
-        let mut tables: HashMap<&'static str, (Vec<&'static str>, Vec<Vec<Value>>)> =
-            HashMap::new();
+        let mut tables: HashMap<&'static str, (Vec<&'static str>, Vec<Vec<Value>>)> = HashMap::new();
         for b in batches(scale, 333) {
-            let entry = tables
-                .entry(b.table)
-                .or_insert_with(|| (b.columns.clone(), Vec::new()));
+            let entry = tables.entry(b.table).or_insert_with(|| (b.columns.clone(), Vec::new()));
             assert_eq!(entry.0, b.columns, "columns change within {}", b.table);
             entry.1.extend(b.rows);
         }
@@ -30,10 +27,7 @@ impl Db {
     /// The values of `column` in `table`.
     fn col(&self, table: &str, column: &str) -> Vec<&Value> {
         let (cols, rows) = &self.tables[table];
-        let i = cols
-            .iter()
-            .position(|c| *c == column)
-            .unwrap_or_else(|| panic!("{table}.{column}"));
+        let i = cols.iter().position(|c| *c == column).unwrap_or_else(|| panic!("{table}.{column}"));
         rows.iter().map(|r| &r[i]).collect()
     }
 
@@ -94,11 +88,7 @@ fn tables_come_in_schema_order() {
             seen.push(b.table);
         }
     }
-    assert_eq!(
-        seen,
-        table_names(),
-        "every table has rows, in creation order"
-    );
+    assert_eq!(seen, table_names(), "every table has rows, in creation order");
     assert_eq!(table_names().len(), 44);
     assert!(table_names().iter().all(|t| t.starts_with(PREFIX)));
 }
@@ -111,51 +101,28 @@ fn rows_match_the_schema() {
         let set: HashSet<&str> = cols.iter().copied().collect();
         assert_eq!(set.len(), cols.len(), "duplicate column in {}", t.name);
         for c in t.columns.iter().filter(|c| c.required()) {
-            assert!(
-                set.contains(c.name),
-                "{}.{} is required but not filled",
-                t.name,
-                c.name
-            );
+            assert!(set.contains(c.name), "{}.{} is required but not filled", t.name, c.name);
         }
         if let Some(pk) = t.serial() {
             let ids = db.ints(t.name, pk);
-            assert_eq!(
-                ids,
-                (1..=ids.len() as i64).collect::<Vec<_>>(),
-                "{}.{pk}",
-                t.name
-            );
+            assert_eq!(ids, (1..=ids.len() as i64).collect::<Vec<_>>(), "{}.{pk}", t.name);
         }
         for row in rows {
             assert_eq!(row.len(), cols.len(), "row width in {}", t.name);
             for (name, v) in cols.iter().zip(row) {
-                let col = t
-                    .column(name)
-                    .unwrap_or_else(|| panic!("{}.{name} not in schema", t.name));
+                let col = t.column(name).unwrap_or_else(|| panic!("{}.{name} not in schema", t.name));
                 let ok = match (col.ty, v) {
                     (_, Value::Null) => col.nullable,
-                    (
-                        ColType::Int | ColType::UInt | ColType::TinyInt1 | ColType::BigInt,
-                        Value::Int(_),
-                    ) => true,
+                    (ColType::Int | ColType::UInt | ColType::TinyInt1 | ColType::BigInt, Value::Int(_)) => true,
                     (ColType::Decimal(_, s), Value::Decimal(d)) => d.scale() == u32::from(s),
-                    (ColType::Varchar(n) | ColType::Char(n), Value::Text(s)) => {
-                        s.chars().count() <= usize::from(n)
-                    }
-                    (ColType::Text | ColType::MediumText | ColType::LongText, Value::Text(_)) => {
-                        true
-                    }
+                    (ColType::Varchar(n) | ColType::Char(n), Value::Text(s)) => s.chars().count() <= usize::from(n),
+                    (ColType::Text | ColType::MediumText | ColType::LongText, Value::Text(_)) => true,
                     (ColType::Date, Value::Date(_)) => true,
                     (ColType::DateTime | ColType::Timestamp, Value::DateTime(_)) => true,
                     (ColType::Blob, Value::Bytes(_)) => true,
                     _ => false,
                 };
-                assert!(
-                    ok,
-                    "{}.{name} ({:?}, nullable {}) = {v:?}",
-                    t.name, col.ty, col.nullable
-                );
+                assert!(ok, "{}.{name} ({:?}, nullable {}) = {v:?}", t.name, col.ty, col.nullable);
             }
         }
     }
@@ -168,81 +135,28 @@ fn references_are_consistent() {
     let staff = db.ids("tblstaff", "staffid");
     let invoices = db.ids("tblinvoices", "id");
     let projects = db.ids("tblprojects", "id");
-    assert!(
-        db.ints("tblinvoices", "clientid")
-            .iter()
-            .all(|c| clients.contains(c))
-    );
-    assert!(
-        db.ints("tblinvoices", "addedfrom")
-            .iter()
-            .all(|s| staff.contains(s))
-    );
-    assert!(
-        db.ints("tblinvoices", "sale_agent")
-            .iter()
-            .all(|s| *s == 0 || staff.contains(s))
-    );
-    assert!(
-        db.ints("tblitemable", "rel_id")
-            .iter()
-            .all(|i| invoices.contains(i))
-    );
-    assert!(
-        db.ints("tblinvoicepaymentrecords", "invoiceid")
-            .iter()
-            .all(|i| invoices.contains(i))
-    );
-    assert!(
-        db.ints("tblcontacts", "userid")
-            .iter()
-            .all(|c| clients.contains(c))
-    );
-    assert!(
-        db.ints("tblprojects", "clientid")
-            .iter()
-            .all(|c| clients.contains(c))
-    );
-    assert!(
-        db.ints("tbltasks", "rel_id")
-            .iter()
-            .all(|p| projects.contains(p))
-    );
-    assert!(
-        db.ints("tblcontracts", "client")
-            .iter()
-            .all(|c| clients.contains(c))
-    );
-    assert_eq!(
-        db.ids("tbltask_assigned", "taskid"),
-        db.ids("tbltasks", "id")
-    );
+    assert!(db.ints("tblinvoices", "clientid").iter().all(|c| clients.contains(c)));
+    assert!(db.ints("tblinvoices", "addedfrom").iter().all(|s| staff.contains(s)));
+    assert!(db.ints("tblinvoices", "sale_agent").iter().all(|s| *s == 0 || staff.contains(s)));
+    assert!(db.ints("tblitemable", "rel_id").iter().all(|i| invoices.contains(i)));
+    assert!(db.ints("tblinvoicepaymentrecords", "invoiceid").iter().all(|i| invoices.contains(i)));
+    assert!(db.ints("tblcontacts", "userid").iter().all(|c| clients.contains(c)));
+    assert!(db.ints("tblprojects", "clientid").iter().all(|c| clients.contains(c)));
+    assert!(db.ints("tbltasks", "rel_id").iter().all(|p| projects.contains(p)));
+    assert!(db.ints("tblcontracts", "client").iter().all(|c| clients.contains(c)));
+    assert_eq!(db.ids("tbltask_assigned", "taskid"), db.ids("tbltasks", "id"));
 
     // Every invoice belonging to a project has that project's client.
-    let project_client: HashMap<i64, i64> = db
-        .ints("tblprojects", "id")
-        .into_iter()
-        .zip(db.ints("tblprojects", "clientid"))
-        .collect();
-    for (project, client) in db
-        .ints("tblinvoices", "project_id")
-        .into_iter()
-        .zip(db.ints("tblinvoices", "clientid"))
-    {
+    let project_client: HashMap<i64, i64> =
+        db.ints("tblprojects", "id").into_iter().zip(db.ints("tblprojects", "clientid")).collect();
+    for (project, client) in db.ints("tblinvoices", "project_id").into_iter().zip(db.ints("tblinvoices", "clientid")) {
         assert!(project == 0 || project_client[&project] == client);
     }
 
     // Lead ↔ client conversion agrees in both directions.
-    let lead_client: HashMap<i64, i64> = db
-        .ints("tblleads", "id")
-        .into_iter()
-        .zip(db.ints("tblleads", "client_id"))
-        .collect();
-    for (client, lead) in db
-        .ints("tblclients", "userid")
-        .into_iter()
-        .zip(db.col("tblclients", "leadid"))
-    {
+    let lead_client: HashMap<i64, i64> =
+        db.ints("tblleads", "id").into_iter().zip(db.ints("tblleads", "client_id")).collect();
+    for (client, lead) in db.ints("tblclients", "userid").into_iter().zip(db.col("tblclients", "leadid")) {
         if let Value::Int(lead) = lead {
             assert_eq!(lead_client[lead], client);
         }
@@ -250,25 +164,14 @@ fn references_are_consistent() {
 
     // Every client has exactly one primary contact; tickets name real contacts of their client.
     let mut primaries: BTreeMap<i64, i64> = BTreeMap::new();
-    for (client, primary) in db
-        .ints("tblcontacts", "userid")
-        .into_iter()
-        .zip(db.ints("tblcontacts", "is_primary"))
-    {
+    for (client, primary) in db.ints("tblcontacts", "userid").into_iter().zip(db.ints("tblcontacts", "is_primary")) {
         *primaries.entry(client).or_default() += primary;
     }
     assert_eq!(primaries.len(), clients.len());
     assert!(primaries.values().all(|n| *n == 1));
-    let contact_client: HashMap<i64, i64> = db
-        .ints("tblcontacts", "id")
-        .into_iter()
-        .zip(db.ints("tblcontacts", "userid"))
-        .collect();
-    for (client, contact) in db
-        .ints("tbltickets", "userid")
-        .into_iter()
-        .zip(db.ints("tbltickets", "contactid"))
-    {
+    let contact_client: HashMap<i64, i64> =
+        db.ints("tblcontacts", "id").into_iter().zip(db.ints("tblcontacts", "userid")).collect();
+    for (client, contact) in db.ints("tbltickets", "userid").into_iter().zip(db.ints("tbltickets", "contactid")) {
         assert!(contact == 0 || contact_client[&contact] == client);
     }
 
@@ -277,10 +180,7 @@ fn references_are_consistent() {
     let mut line_of: HashMap<i64, (i64, Decimal)> = HashMap::new();
     let lines = db.ints("tblitemable", "id");
     let rel = db.ints("tblitemable", "rel_id");
-    let (qty, rate) = (
-        db.decimals("tblitemable", "qty"),
-        db.decimals("tblitemable", "rate"),
-    );
+    let (qty, rate) = (db.decimals("tblitemable", "qty"), db.decimals("tblitemable", "rate"));
     for (((line, inv), q), r) in lines.into_iter().zip(rel).zip(qty).zip(rate) {
         *line_sum.entry(inv).or_default() += q * r;
         line_of.insert(line, (inv, q * r));
@@ -289,8 +189,8 @@ fn references_are_consistent() {
     let tax_rates = db.decimals("tblitem_tax", "taxrate");
     for (line, rate) in db.ints("tblitem_tax", "itemid").into_iter().zip(tax_rates) {
         let (inv, amount) = line_of[&line];
-        let tax = (amount * rate / Decimal::from(100))
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        let tax =
+            (amount * rate / Decimal::from(100)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
         *tax_sum.entry(inv).or_default() += tax;
     }
     let ids = db.ints("tblinvoices", "id");
@@ -302,23 +202,14 @@ fn references_are_consistent() {
     for i in 0..ids.len() {
         assert_eq!(subtotal[i], line_sum[&ids[i]], "invoice {}", ids[i]);
         assert_eq!(total[i], subtotal[i] + tax[i]);
-        assert_eq!(
-            tax[i],
-            tax_sum.get(&ids[i]).copied().unwrap_or_default(),
-            "tax of {}",
-            ids[i]
-        );
+        assert_eq!(tax[i], tax_sum.get(&ids[i]).copied().unwrap_or_default(), "tax of {}", ids[i]);
         totals.insert(ids[i], (total[i], status[i]));
     }
 
     // Payments: only on paid / partially paid invoices; paid ones sum to the total.
     let mut paid: HashMap<i64, Decimal> = HashMap::new();
     let amounts = db.decimals("tblinvoicepaymentrecords", "amount");
-    for (inv, amount) in db
-        .ints("tblinvoicepaymentrecords", "invoiceid")
-        .into_iter()
-        .zip(amounts)
-    {
+    for (inv, amount) in db.ints("tblinvoicepaymentrecords", "invoiceid").into_iter().zip(amounts) {
         assert!(amount > Decimal::ZERO);
         *paid.entry(inv).or_default() += amount;
     }
@@ -350,15 +241,8 @@ fn serial_tables_cover_auto_keys() {
     let serial = serial_tables();
     assert!(serial.contains(&("tblclients", "userid")));
     assert!(serial.contains(&("tbltickets", "ticketid")));
-    assert!(
-        !serial
-            .iter()
-            .any(|(t, _)| *t == "tblsessions" || *t == "tbluser_auto_login")
-    );
-    assert_eq!(
-        table("tblsessions").map(|t| t.pk),
-        Some(PrimaryKey::Natural("id"))
-    );
+    assert!(!serial.iter().any(|(t, _)| *t == "tblsessions" || *t == "tbluser_auto_login"));
+    assert_eq!(table("tblsessions").map(|t| t.pk), Some(PrimaryKey::Natural("id")));
 }
 
 /// FNV-1a over a canonical encoding of every batch (independent of `Debug`).

@@ -17,28 +17,14 @@ fn insert_sql(dialect: Dialect, b: &Batch) -> String {
         _ => format!("\"{s}\""),
     };
     let cols: Vec<String> = b.columns.iter().map(|c| q(c)).collect();
-    let marks: Vec<String> = (1..=cols.len())
-        .map(|i| {
-            if dialect == Dialect::Postgres {
-                format!("${i}")
-            } else {
-                "?".into()
-            }
-        })
-        .collect();
-    format!(
-        "INSERT INTO {} ({}) VALUES ({})",
-        q(b.table),
-        cols.join(", "),
-        marks.join(", ")
-    )
+    let marks: Vec<String> =
+        (1..=cols.len()).map(|i| if dialect == Dialect::Postgres { format!("${i}") } else { "?".into() }).collect();
+    format!("INSERT INTO {} ({}) VALUES ({})", q(b.table), cols.join(", "), marks.join(", "))
 }
 
 /// The declared type of `column` in `table`.
 fn col_type(table_name: &str, column: &str) -> ColType {
-    table(table_name)
-        .and_then(|t| t.column(column))
-        .map_or(ColType::Text, |c| c.ty)
+    table(table_name).and_then(|t| t.column(column)).map_or(ColType::Text, |c| c.ty)
 }
 
 /// Binds one value natively; NULLs take the column's type (PostgreSQL needs it).
@@ -50,15 +36,12 @@ macro_rules! native_binder {
             ty: ColType,
         ) -> Query<'q, $db, <$db as Database>::Arguments> {
             match (v, ty) {
-                (
-                    Value::Null,
-                    ColType::Int | ColType::UInt | ColType::TinyInt1 | ColType::BigInt,
-                ) => q.bind(Option::<i64>::None),
+                (Value::Null, ColType::Int | ColType::UInt | ColType::TinyInt1 | ColType::BigInt) => {
+                    q.bind(Option::<i64>::None)
+                }
                 (Value::Null, ColType::Decimal(..)) => q.bind(Option::<Decimal>::None),
                 (Value::Null, ColType::Date) => q.bind(Option::<NaiveDate>::None),
-                (Value::Null, ColType::DateTime | ColType::Timestamp) => {
-                    q.bind(Option::<NaiveDateTime>::None)
-                }
+                (Value::Null, ColType::DateTime | ColType::Timestamp) => q.bind(Option::<NaiveDateTime>::None),
                 (Value::Null, ColType::Blob) => q.bind(Option::<Vec<u8>>::None),
                 (Value::Null, _) => q.bind(Option::<String>::None),
                 (Value::Bool(b), _) => q.bind(*b),
@@ -103,27 +86,17 @@ async fn sqlite_accepts_schema_and_data() {
         .await
         .expect("open sqlite");
     for stmt in ddl(Dialect::Sqlite) {
-        let run = sqlx::query(sqlx::AssertSqlSafe(stmt.clone()))
-            .execute(&pool)
-            .await;
+        let run = sqlx::query(sqlx::AssertSqlSafe(stmt.clone())).execute(&pool).await;
         run.unwrap_or_else(|e| panic!("{e}: {stmt}"));
     }
     for b in batches(0.01, 200) {
         let sql = insert_sql(Dialect::Sqlite, &b);
         for row in &b.rows {
-            let q = row
-                .iter()
-                .fold(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), bind_sqlite);
-            q.execute(&pool)
-                .await
-                .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            let q = row.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), bind_sqlite);
+            q.execute(&pool).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
         }
     }
-    let n: i64 = sqlx::query("SELECT count(*) FROM tblinvoices")
-        .fetch_one(&pool)
-        .await
-        .expect("count")
-        .get(0);
+    let n: i64 = sqlx::query("SELECT count(*) FROM tblinvoices").fetch_one(&pool).await.expect("count").get(0);
     assert_eq!(n, 200);
     let (shipping, declared): (i64, String) = sqlx::query_as(
         "SELECT (SELECT show_shipping_on_invoice FROM tblinvoices LIMIT 1), \
@@ -143,15 +116,9 @@ async fn mysql_accepts_schema_and_data() {
     let Ok(url) = std::env::var("DEMO_MYSQL_URL") else {
         return eprintln!("DEMO_MYSQL_URL not set; skipped");
     };
-    let pool = sqlx::mysql::MySqlPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .expect("connect");
+    let pool = sqlx::mysql::MySqlPoolOptions::new().max_connections(1).connect(&url).await.expect("connect");
     for stmt in ddl(Dialect::MySql) {
-        let run = sqlx::query(sqlx::AssertSqlSafe(stmt.clone()))
-            .execute(&pool)
-            .await;
+        let run = sqlx::query(sqlx::AssertSqlSafe(stmt.clone())).execute(&pool).await;
         run.unwrap_or_else(|e| panic!("{e}: {stmt}"));
     }
     for b in batches(0.01, 200) {
@@ -161,9 +128,7 @@ async fn mysql_accepts_schema_and_data() {
             for (v, c) in row.iter().zip(&b.columns) {
                 q = bind_mysql(q, v, col_type(b.table, c));
             }
-            q.execute(&pool)
-                .await
-                .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            q.execute(&pool).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
         }
     }
 }
@@ -175,15 +140,9 @@ async fn postgres_accepts_schema_and_data() {
     let Ok(url) = std::env::var("DEMO_POSTGRES_URL") else {
         return eprintln!("DEMO_POSTGRES_URL not set; skipped");
     };
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .expect("connect");
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connect");
     for stmt in ddl(Dialect::Postgres) {
-        let run = sqlx::query(sqlx::AssertSqlSafe(stmt.clone()))
-            .execute(&pool)
-            .await;
+        let run = sqlx::query(sqlx::AssertSqlSafe(stmt.clone())).execute(&pool).await;
         run.unwrap_or_else(|e| panic!("{e}: {stmt}"));
     }
     for b in batches(0.01, 200) {
@@ -193,25 +152,19 @@ async fn postgres_accepts_schema_and_data() {
             for (v, c) in row.iter().zip(&b.columns) {
                 q = bind_postgres(q, v, col_type(b.table, c));
             }
-            q.execute(&pool)
-                .await
-                .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            q.execute(&pool).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
         }
     }
     for (t, pk) in serial_tables() {
         let reset = format!(
             "SELECT setval(pg_get_serial_sequence('\"{t}\"', '{pk}'), (SELECT coalesce(max(\"{pk}\"), 0) + 1 FROM \"{t}\"), false)"
         );
-        sqlx::query(sqlx::AssertSqlSafe(reset))
-            .execute(&pool)
-            .await
-            .expect("setval");
+        sqlx::query(sqlx::AssertSqlSafe(reset)).execute(&pool).await.expect("setval");
     }
-    let id: i32 =
-        sqlx::query_scalar("INSERT INTO tblclients (datecreated) VALUES (now()) RETURNING userid")
-            .fetch_one(&pool)
-            .await
-            .expect("identity insert");
+    let id: i32 = sqlx::query_scalar("INSERT INTO tblclients (datecreated) VALUES (now()) RETURNING userid")
+        .fetch_one(&pool)
+        .await
+        .expect("identity insert");
     assert!(id > 1);
 }
 

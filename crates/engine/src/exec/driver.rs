@@ -27,9 +27,7 @@ fn b64(bytes: &[u8]) -> J {
 }
 
 fn float(f: f64) -> J {
-    serde_json::Number::from_f64(f)
-        .map(J::Number)
-        .unwrap_or(J::Null)
+    serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null)
 }
 
 fn date(d: NaiveDate) -> J {
@@ -147,45 +145,24 @@ impl Driver for sqlx::MySql {
         let t = ty.as_str();
         if t.contains("INT") || t == "BOOLEAN" || t == "YEAR" {
             if let Ok(n) = row.try_get::<i64, _>(i) {
-                return if kind == Some(ColumnKind::Bool) {
-                    J::Bool(n != 0)
-                } else {
-                    J::from(n)
-                };
+                return if kind == Some(ColumnKind::Bool) { J::Bool(n != 0) } else { J::from(n) };
             }
             if let Ok(n) = row.try_get::<u64, _>(i) {
                 return J::from(n);
             }
-            return row
-                .try_get::<bool, _>(i)
-                .map(|b| J::from(b as i64))
-                .unwrap_or(J::Null);
+            return row.try_get::<bool, _>(i).map(|b| J::from(b as i64)).unwrap_or(J::Null);
         }
         match t {
-            "DECIMAL" => row
-                .try_get::<Decimal, _>(i)
-                .map(|d| J::String(d.to_string()))
-                .unwrap_or(J::Null),
-            "FLOAT" => row
-                .try_get::<f32, _>(i)
-                .map(|f| float(f as f64))
-                .unwrap_or(J::Null),
+            "DECIMAL" => row.try_get::<Decimal, _>(i).map(|d| J::String(d.to_string())).unwrap_or(J::Null),
+            "FLOAT" => row.try_get::<f32, _>(i).map(|f| float(f as f64)).unwrap_or(J::Null),
             "DOUBLE" => row.try_get::<f64, _>(i).map(float).unwrap_or(J::Null),
             // Zero dates (`0000-00-00`) do not decode: they become null, as SPEC §3 says.
             "DATE" => row.try_get::<NaiveDate, _>(i).map(date).unwrap_or(J::Null),
-            "DATETIME" | "TIMESTAMP" => row
-                .try_get::<NaiveDateTime, _>(i)
-                .map(datetime)
-                .unwrap_or(J::Null),
-            "TIME" => row
-                .try_get::<NaiveTime, _>(i)
-                .map(|t| J::String(t.to_string()))
-                .unwrap_or(J::Null),
+            "DATETIME" | "TIMESTAMP" => row.try_get::<NaiveDateTime, _>(i).map(datetime).unwrap_or(J::Null),
+            "TIME" => row.try_get::<NaiveTime, _>(i).map(|t| J::String(t.to_string())).unwrap_or(J::Null),
             "JSON" => row.try_get::<J, _>(i).unwrap_or(J::Null),
             _ => match row.try_get::<String, _>(i) {
-                Ok(s) if kind == Some(ColumnKind::Json) => {
-                    serde_json::from_str(&s).unwrap_or(J::String(s))
-                }
+                Ok(s) if kind == Some(ColumnKind::Json) => serde_json::from_str(&s).unwrap_or(J::String(s)),
                 Ok(s) => J::String(s),
                 Err(_) => b64(&row.try_get::<Vec<u8>, _>(i).unwrap_or_default()),
             },
@@ -228,35 +205,20 @@ impl Driver for sqlx::Postgres {
             "INT2" | "SMALLINT" => row.try_get::<i16, _>(i).map(J::from).unwrap_or(J::Null),
             "INT4" | "INT" | "INTEGER" => row.try_get::<i32, _>(i).map(J::from).unwrap_or(J::Null),
             "INT8" | "BIGINT" => row.try_get::<i64, _>(i).map(J::from).unwrap_or(J::Null),
-            "NUMERIC" => row
-                .try_get::<Decimal, _>(i)
-                .map(|d| J::String(d.to_string()))
-                .unwrap_or(J::Null),
-            "FLOAT4" | "REAL" => row
-                .try_get::<f32, _>(i)
-                .map(|f| float(f as f64))
-                .unwrap_or(J::Null),
+            "NUMERIC" => row.try_get::<Decimal, _>(i).map(|d| J::String(d.to_string())).unwrap_or(J::Null),
+            "FLOAT4" | "REAL" => row.try_get::<f32, _>(i).map(|f| float(f as f64)).unwrap_or(J::Null),
             "FLOAT8" | "DOUBLE PRECISION" => row.try_get::<f64, _>(i).map(float).unwrap_or(J::Null),
             "BOOL" | "BOOLEAN" => row.try_get::<bool, _>(i).map(J::Bool).unwrap_or(J::Null),
             "DATE" => row.try_get::<NaiveDate, _>(i).map(date).unwrap_or(J::Null),
-            "TIMESTAMP" => row
-                .try_get::<NaiveDateTime, _>(i)
-                .map(datetime)
-                .unwrap_or(J::Null),
+            "TIMESTAMP" => row.try_get::<NaiveDateTime, _>(i).map(datetime).unwrap_or(J::Null),
             "TIMESTAMPTZ" => row
                 .try_get::<chrono::DateTime<chrono::Utc>, _>(i)
                 .map(|d| J::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
                 .unwrap_or(J::Null),
-            "TIME" => row
-                .try_get::<NaiveTime, _>(i)
-                .map(|t| J::String(t.to_string()))
-                .unwrap_or(J::Null),
+            "TIME" => row.try_get::<NaiveTime, _>(i).map(|t| J::String(t.to_string())).unwrap_or(J::Null),
             "JSON" | "JSONB" => row.try_get::<J, _>(i).unwrap_or(J::Null),
             "BYTEA" => b64(&row.try_get::<Vec<u8>, _>(i).unwrap_or_default()),
-            _ => row
-                .try_get::<String, _>(i)
-                .map(J::String)
-                .unwrap_or(J::Null),
+            _ => row.try_get::<String, _>(i).map(J::String).unwrap_or(J::Null),
         }
     }
 

@@ -11,20 +11,11 @@ const MAX_PARAMS: usize = 30_000;
 
 /// Create the demo schema in `db` and fill it at `scale`. `progress` receives the
 /// number of rows inserted so far (out of `demo::total_rows(scale)`).
-pub async fn load_demo(
-    db: &Db,
-    scale: f64,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<(), DbError> {
+pub async fn load_demo(db: &Db, scale: f64, progress: &(dyn Fn(u64) + Sync)) -> Result<(), DbError> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
     if dialect == Dialect::MySql {
-        tx.execute(&Sql::fixed(
-            dialect,
-            "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
-            vec![],
-        ))
-        .await?;
+        tx.execute(&Sql::fixed(dialect, "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", vec![])).await?;
     }
     for stmt in demo::ddl(dialect) {
         tx.execute(&Sql::trusted(stmt)).await?;
@@ -33,13 +24,7 @@ pub async fn load_demo(
     for batch in demo::batches(scale, 1000) {
         let per_stmt = (MAX_PARAMS / batch.columns.len().max(1)).max(1);
         for chunk in batch.rows.chunks(per_stmt) {
-            tx.execute(&render_insert_rows(
-                dialect,
-                batch.table,
-                &batch.columns,
-                chunk,
-            ))
-            .await?;
+            tx.execute(&render_insert_rows(dialect, batch.table, &batch.columns, chunk)).await?;
             done += chunk.len() as u64;
             progress(done);
         }

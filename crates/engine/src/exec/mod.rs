@@ -101,8 +101,7 @@ macro_rules! on_db {
 impl Db {
     /// Connect to `url`, creating a SQLite file if missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
-        let dialect = Dialect::from_url(url)
-            .ok_or_else(|| DbError::Other("unsupported database URL scheme".into()))?;
+        let dialect = Dialect::from_url(url).ok_or_else(|| DbError::Other("unsupported database URL scheme".into()))?;
         let acquire = Duration::from_secs(5);
         Ok(match dialect {
             Dialect::Sqlite => {
@@ -145,11 +144,7 @@ impl Db {
     }
 
     /// All rows of a query; `kinds[i]` types column `i` when known.
-    pub async fn fetch_all(
-        &self,
-        sql: &Sql,
-        kinds: &[Option<ColumnKind>],
-    ) -> Result<Vec<Row>, DbError> {
+    pub async fn fetch_all(&self, sql: &Sql, kinds: &[Option<ColumnKind>]) -> Result<Vec<Row>, DbError> {
         on_db!(self, p => fetch_all(p, sql, kinds).await)
     }
 
@@ -234,11 +229,7 @@ macro_rules! on_tx {
 }
 
 impl Tx {
-    pub async fn fetch_all(
-        &mut self,
-        sql: &Sql,
-        kinds: &[Option<ColumnKind>],
-    ) -> Result<Vec<Row>, DbError> {
+    pub async fn fetch_all(&mut self, sql: &Sql, kinds: &[Option<ColumnKind>]) -> Result<Vec<Row>, DbError> {
         on_tx!(self, c => fetch_all(c, sql, kinds).await)
     }
 
@@ -281,16 +272,10 @@ fn kind_at(kinds: &[Option<ColumnKind>], i: usize) -> Option<ColumnKind> {
 
 fn decode_row<DB: Driver>(row: &DB::Row, kinds: &[Option<ColumnKind>]) -> Row {
     use sqlx::Row as _;
-    (0..row.len())
-        .map(|i| DB::decode(row, i, kind_at(kinds, i)))
-        .collect()
+    (0..row.len()).map(|i| DB::decode(row, i, kind_at(kinds, i))).collect()
 }
 
-async fn fetch_all<'e, DB, E>(
-    e: E,
-    sql: &Sql,
-    kinds: &[Option<ColumnKind>],
-) -> Result<Vec<Row>, DbError>
+async fn fetch_all<'e, DB, E>(e: E, sql: &Sql, kinds: &[Option<ColumnKind>]) -> Result<Vec<Row>, DbError>
 where
     DB: Driver,
     E: Executor<'e, Database = DB>,

@@ -32,28 +32,16 @@ pub struct Page {
 /// The catalog kinds of a select's columns, for decoding.
 pub fn kinds(catalog: &Catalog, node: &Node) -> Vec<Option<ColumnKind>> {
     let t = catalog.table(node.select.table);
-    node.select
-        .columns
-        .iter()
-        .map(|&c| Some(t.columns[c].kind))
-        .collect()
+    node.select.columns.iter().map(|&c| Some(t.columns[c].kind)).collect()
 }
 
 /// Run a list plan (JSON format): rows with includes, total, next cursor.
-pub async fn run_list(
-    db: &Db,
-    catalog: &Catalog,
-    plan: &ListPlan,
-    cursor_key: &[u8],
-) -> Result<Page, DbError> {
+pub async fn run_list(db: &Db, catalog: &Catalog, plan: &ListPlan, cursor_key: &[u8]) -> Result<Page, DbError> {
     let sql = render_select(catalog, &plan.root.select);
     let k = kinds(catalog, &plan.root);
     let count = async {
         match &plan.count_filter {
-            Some(f) => {
-                db.fetch_i64(&render_count(catalog, plan.root.select.table, f))
-                    .await
-            }
+            Some(f) => db.fetch_i64(&render_count(catalog, plan.root.select.table, f)).await,
             None => Ok(None),
         }
     };
@@ -70,18 +58,12 @@ pub async fn run_list(
         }
     }
     let rows = shape(db, catalog, &plan.root, rows).await?;
-    Ok(Page {
-        rows,
-        total: total?,
-        next_cursor,
-    })
+    Ok(Page { rows, total: total?, next_cursor })
 }
 
 /// Run a node (a get-by-id or a read-back): its rows with includes.
 pub async fn run_node(db: &Db, catalog: &Catalog, node: &Node) -> Result<Vec<Object>, DbError> {
-    let rows = db
-        .fetch_all(&render_select(catalog, &node.select), &kinds(catalog, node))
-        .await?;
+    let rows = db.fetch_all(&render_select(catalog, &node.select), &kinds(catalog, node)).await?;
     shape(db, catalog, node, rows).await
 }
 
@@ -97,10 +79,7 @@ pub fn shape<'a>(
         for inc in &node.includes {
             let keys = distinct_keys(&rows, inc.parent_key);
             let children = fetch_children(db, catalog, &inc.node, inc.child_key_col, &keys).await?;
-            let child_keys: Vec<String> = children
-                .iter()
-                .map(|r| key_string(&r[inc.child_key]))
-                .collect();
+            let child_keys: Vec<String> = children.iter().map(|r| key_string(&r[inc.child_key])).collect();
             let child_objs = shape(db, catalog, &inc.node, children).await?;
             let mut groups: HashMap<String, Vec<Object>> = HashMap::new();
             for (k, o) in child_keys.into_iter().zip(child_objs) {
@@ -109,19 +88,10 @@ pub fn shape<'a>(
             for (row, obj) in rows.iter().zip(out.iter_mut()) {
                 let found = groups.get(&key_string(&row[inc.parent_key]));
                 let v = match inc.kind {
-                    RelKind::BelongsTo => found
-                        .and_then(|g| g.first())
-                        .cloned()
-                        .map(J::Object)
-                        .unwrap_or(J::Null),
-                    RelKind::HasMany => J::Array(
-                        found
-                            .cloned()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(J::Object)
-                            .collect(),
-                    ),
+                    RelKind::BelongsTo => found.and_then(|g| g.first()).cloned().map(J::Object).unwrap_or(J::Null),
+                    RelKind::HasMany => {
+                        J::Array(found.cloned().unwrap_or_default().into_iter().map(J::Object).collect())
+                    }
                 };
                 obj.insert(inc.name.clone(), v);
             }
@@ -132,19 +102,12 @@ pub fn shape<'a>(
 
 /// The output columns of a raw row, by name.
 pub fn output(node: &Node, row: &Row) -> Object {
-    node.output
-        .iter()
-        .map(|(name, pos)| (name.clone(), row[*pos].clone()))
-        .collect()
+    node.output.iter().map(|(name, pos)| (name.clone(), row[*pos].clone())).collect()
 }
 
 fn distinct_keys(rows: &[Row], pos: usize) -> Vec<J> {
     let mut seen = std::collections::HashSet::new();
-    rows.iter()
-        .map(|r| &r[pos])
-        .filter(|v| !v.is_null() && seen.insert(key_string(v)))
-        .cloned()
-        .collect()
+    rows.iter().map(|r| &r[pos]).filter(|v| !v.is_null() && seen.insert(key_string(v))).cloned().collect()
 }
 
 /// A join key as text, so `1` and `"1"` (a varchar key) meet.
@@ -163,22 +126,12 @@ async fn fetch_children(
     keys: &[J],
 ) -> Result<Vec<Row>, DbError> {
     let kind = catalog.table(node.select.table).columns[key_col].kind;
-    let values: Vec<Value> = keys
-        .iter()
-        .filter_map(|k| Value::from_json(kind, k).ok())
-        .collect();
+    let values: Vec<Value> = keys.iter().filter_map(|k| Value::from_json(kind, k).ok()).collect();
     let mut rows = Vec::new();
     for chunk in values.chunks(IN_CHUNK) {
         let mut select = node.select.clone();
-        select.filter.push(Cond::In {
-            col: key_col,
-            values: chunk.to_vec(),
-            negated: false,
-        });
-        rows.extend(
-            db.fetch_all(&render_select(catalog, &select), &kinds(catalog, node))
-                .await?,
-        );
+        select.filter.push(Cond::In { col: key_col, values: chunk.to_vec(), negated: false });
+        rows.extend(db.fetch_all(&render_select(catalog, &select), &kinds(catalog, node)).await?);
     }
     Ok(rows)
 }

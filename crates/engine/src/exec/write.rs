@@ -31,11 +31,7 @@ pub fn etag(row: &Object) -> String {
 }
 
 async fn finish(tx: Tx, dry_run: bool) -> Result<(), DbError> {
-    if dry_run {
-        tx.rollback().await
-    } else {
-        tx.commit().await
-    }
+    if dry_run { tx.rollback().await } else { tx.commit().await }
 }
 
 /// Insert every row of the plan; returns the rows as stored.
@@ -63,23 +59,13 @@ pub async fn run_create(
             }
             (_, Some(p)) => {
                 let rows = tx.fetch_all(&sql, &[Some(t.columns[p].kind)]).await?;
-                let returned = rows
-                    .first()
-                    .and_then(|r| r.first())
-                    .cloned()
-                    .unwrap_or(J::Null);
-                Value::from_json(t.columns[p].kind, &returned)
-                    .ok()
-                    .or(given)
+                let returned = rows.first().and_then(|r| r.first()).cloned().unwrap_or(J::Null);
+                Value::from_json(t.columns[p].kind, &returned).ok().or(given)
             }
         };
         if let (Some(p), Some(id)) = (pk, id) {
             let mut filter = plan.read_back.select.filter.clone();
-            filter.push(Cond::Cmp {
-                col: p,
-                op: CmpOp::Eq,
-                value: id,
-            });
+            filter.push(Cond::Cmp { col: p, op: CmpOp::Eq, value: id });
             out.extend(read(&mut tx, catalog, plan, filter).await?);
         } else {
             let cols = &plan.read_back.output;
@@ -87,9 +73,7 @@ pub async fn run_create(
                 row.iter()
                     .filter_map(|(c, v)| {
                         let name = &t.columns[*c].name;
-                        cols.iter()
-                            .any(|(n, _)| n == name)
-                            .then(|| (name.clone(), value_json(v)))
+                        cols.iter().any(|(n, _)| n == name).then(|| (name.clone(), value_json(v)))
                     })
                     .collect(),
             );
@@ -110,12 +94,8 @@ pub async fn run_update(
     let mut tx = db.begin().await?;
     guard(&mut tx, catalog, plan, if_match).await?;
     let set = plan.rows.first().map(Vec::as_slice).unwrap_or(&[]);
-    tx.execute(&render_update(catalog, plan.table, set, &plan.target))
-        .await?;
-    let row = read(&mut tx, catalog, plan, plan.target.clone())
-        .await?
-        .pop()
-        .ok_or(WriteError::NotFound)?;
+    tx.execute(&render_update(catalog, plan.table, set, &plan.target)).await?;
+    let row = read(&mut tx, catalog, plan, plan.target.clone()).await?.pop().ok_or(WriteError::NotFound)?;
     finish(tx, dry_run).await?;
     Ok(row)
 }
@@ -130,29 +110,17 @@ pub async fn run_delete(
 ) -> Result<Object, WriteError> {
     let mut tx = db.begin().await?;
     let before = guard(&mut tx, catalog, plan, if_match).await?;
-    tx.execute(&render_delete(catalog, plan.table, &plan.target))
-        .await?;
+    tx.execute(&render_delete(catalog, plan.table, &plan.target)).await?;
     finish(tx, dry_run).await?;
     Ok(before)
 }
 
 /// The current row (404 when absent or outside the row filter) and the `If-Match` check.
-async fn guard(
-    tx: &mut Tx,
-    catalog: &Catalog,
-    plan: &WritePlan,
-    if_match: Option<&str>,
-) -> Result<Object, WriteError> {
-    let current = read(tx, catalog, plan, plan.target.clone())
-        .await?
-        .pop()
-        .ok_or(WriteError::NotFound)?;
+async fn guard(tx: &mut Tx, catalog: &Catalog, plan: &WritePlan, if_match: Option<&str>) -> Result<Object, WriteError> {
+    let current = read(tx, catalog, plan, plan.target.clone()).await?.pop().ok_or(WriteError::NotFound)?;
     if let Some(expected) = if_match {
         let tag = etag(&current);
-        let ok = expected
-            .split(',')
-            .map(str::trim)
-            .any(|e| e == "*" || e.trim_start_matches("W/") == tag);
+        let ok = expected.split(',').map(str::trim).any(|e| e == "*" || e.trim_start_matches("W/") == tag);
         if !ok {
             return Err(WriteError::PreconditionFailed);
         }
@@ -160,20 +128,10 @@ async fn guard(
     Ok(current)
 }
 
-async fn read(
-    tx: &mut Tx,
-    catalog: &Catalog,
-    plan: &WritePlan,
-    filter: Vec<Cond>,
-) -> Result<Vec<Object>, DbError> {
+async fn read(tx: &mut Tx, catalog: &Catalog, plan: &WritePlan, filter: Vec<Cond>) -> Result<Vec<Object>, DbError> {
     let mut select = plan.read_back.select.clone();
     select.filter = filter;
-    let rows = tx
-        .fetch_all(
-            &render_select(catalog, &select),
-            &kinds(catalog, &plan.read_back),
-        )
-        .await?;
+    let rows = tx.fetch_all(&render_select(catalog, &select), &kinds(catalog, &plan.read_back)).await?;
     Ok(rows.iter().map(|r| output(&plan.read_back, r)).collect())
 }
 
@@ -182,9 +140,7 @@ fn value_json(v: &Value) -> J {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
         Value::Decimal(d) => J::String(d.to_string()),
         Value::Text(s) => J::String(s.clone()),
         Value::Date(d) => J::String(d.format("%Y-%m-%d").to_string()),

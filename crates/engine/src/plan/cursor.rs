@@ -13,10 +13,8 @@ use crate::value::Value;
 
 /// Identifies a resource and sort, e.g. `invoices:-total,id`.
 pub fn signature(resource: &str, t: &Table, order: &[OrderKey]) -> String {
-    let keys: Vec<String> = order
-        .iter()
-        .map(|k| format!("{}{}", if k.desc { "-" } else { "" }, t.columns[k.col].name))
-        .collect();
+    let keys: Vec<String> =
+        order.iter().map(|k| format!("{}{}", if k.desc { "-" } else { "" }, t.columns[k.col].name)).collect();
     format!("{resource}:{}", keys.join(","))
 }
 
@@ -29,32 +27,19 @@ fn mac(key: &[u8], payload: &[u8]) -> Vec<u8> {
 /// Encode the sort values of the last row of a page.
 pub fn encode(key: &[u8], signature: &str, values: &[J]) -> String {
     let payload = serde_json::to_vec(&(signature, values)).unwrap_or_default();
-    format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(&payload),
-        URL_SAFE_NO_PAD.encode(mac(key, &payload))
-    )
+    format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(mac(key, &payload)))
 }
 
 /// Verify and decode a cursor made for `signature`.
 pub fn decode(key: &[u8], token: &str, signature: &str) -> Result<Vec<J>, PlanError> {
     let bad = |d: &str| PlanError::param("cursor", d);
-    let (p, m) = token
-        .split_once('.')
-        .ok_or_else(|| bad("malformed cursor"))?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(p)
-        .map_err(|_| bad("malformed cursor"))?;
-    let given = URL_SAFE_NO_PAD
-        .decode(m)
-        .map_err(|_| bad("malformed cursor"))?;
+    let (p, m) = token.split_once('.').ok_or_else(|| bad("malformed cursor"))?;
+    let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| bad("malformed cursor"))?;
+    let given = URL_SAFE_NO_PAD.decode(m).map_err(|_| bad("malformed cursor"))?;
     let mut check = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     check.update(&payload);
-    check
-        .verify_truncated_left(&given)
-        .map_err(|_| bad("cursor signature does not verify"))?;
-    let (sig, values): (String, Vec<J>) =
-        serde_json::from_slice(&payload).map_err(|_| bad("malformed cursor"))?;
+    check.verify_truncated_left(&given).map_err(|_| bad("cursor signature does not verify"))?;
+    let (sig, values): (String, Vec<J>) = serde_json::from_slice(&payload).map_err(|_| bad("malformed cursor"))?;
     if sig != signature {
         return Err(bad("cursor was made for another resource or sort"));
     }
@@ -83,15 +68,8 @@ pub fn after(t: &Table, order: &[OrderKey], values: &[J]) -> Result<Cond, PlanEr
 
 fn equal(col: usize, v: &Value) -> Cond {
     match v {
-        Value::Null => Cond::IsNull {
-            col,
-            negated: false,
-        },
-        v => Cond::Cmp {
-            col,
-            op: CmpOp::Eq,
-            value: v.clone(),
-        },
+        Value::Null => Cond::IsNull { col, negated: false },
+        v => Cond::Cmp { col, op: CmpOp::Eq, value: v.clone() },
     }
 }
 
@@ -99,22 +77,10 @@ fn beyond(k: OrderKey, v: &Value) -> Cond {
     let col = k.col;
     match (k.desc, v) {
         (false, Value::Null) => Cond::IsNull { col, negated: true },
-        (false, v) => Cond::Cmp {
-            col,
-            op: CmpOp::Gt,
-            value: v.clone(),
-        },
+        (false, v) => Cond::Cmp { col, op: CmpOp::Gt, value: v.clone() },
         (true, Value::Null) => Cond::False,
-        (true, v) => Cond::Or(vec![
-            Cond::Cmp {
-                col,
-                op: CmpOp::Lt,
-                value: v.clone(),
-            },
-            Cond::IsNull {
-                col,
-                negated: false,
-            },
-        ]),
+        (true, v) => {
+            Cond::Or(vec![Cond::Cmp { col, op: CmpOp::Lt, value: v.clone() }, Cond::IsNull { col, negated: false }])
+        }
     }
 }

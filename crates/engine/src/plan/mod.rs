@@ -50,18 +50,12 @@ pub enum PlanError {
 
 impl PlanError {
     pub fn param(param: impl Into<String>, detail: impl Into<String>) -> PlanError {
-        PlanError::BadParam {
-            param: param.into(),
-            detail: detail.into(),
-        }
+        PlanError::BadParam { param: param.into(), detail: detail.into() }
     }
 }
 
 impl From<crate::request::ParamError> for PlanError {
     fn from(e: crate::request::ParamError) -> Self {
-        PlanError::BadParam {
-            param: e.param,
-            detail: e.detail,
-        }
+        PlanError::BadParam { param: e.param, detail: e.detail }
     }
 }

@@ -29,10 +29,7 @@ impl Action {
 /// Resolve a resource for an action, or refuse. Sensitive tables are refused
 /// here for every front-end unless the token was explicitly granted them.
 pub fn authorize(ctx: Ctx<'_>, resource: &str, action: Action) -> Result<usize, PlanError> {
-    let idx = ctx
-        .catalog
-        .resource(resource)
-        .ok_or_else(|| PlanError::UnknownResource(resource.to_string()))?;
+    let idx = ctx.catalog.resource(resource).ok_or_else(|| PlanError::UnknownResource(resource.to_string()))?;
     check_table(ctx, idx, action)?;
     Ok(idx)
 }
@@ -56,47 +53,27 @@ pub fn check_table(ctx: Ctx<'_>, idx: usize, action: Action) -> Result<(), PlanE
         Action::Delete => crud.delete,
     };
     if !ok {
-        return Err(PlanError::Forbidden(format!(
-            "this token may not {} `{}`",
-            action.verb(),
-            t.resource
-        )));
+        return Err(PlanError::Forbidden(format!("this token may not {} `{}`", action.verb(), t.resource)));
     }
     Ok(())
 }
 
 /// Whether the principal may see (read, filter, sort by) a column.
 pub fn column_visible(ctx: Ctx<'_>, t: &Table, c: &Column) -> bool {
-    !c.secret
-        && ctx
-            .principal
-            .columns(&t.resource)
-            .is_none_or(|allowed| allowed.iter().any(|a| a == &c.name))
+    !c.secret && ctx.principal.columns(&t.resource).is_none_or(|allowed| allowed.iter().any(|a| a == &c.name))
 }
 
 /// A visible column by name, or a 400 naming `param`. Secret and hidden
 /// columns answer exactly like unknown ones, so their existence does not leak.
-pub fn visible_column(
-    ctx: Ctx<'_>,
-    t: &Table,
-    name: &str,
-    param: &str,
-) -> Result<usize, PlanError> {
+pub fn visible_column(ctx: Ctx<'_>, t: &Table, name: &str, param: &str) -> Result<usize, PlanError> {
     t.column_index(name)
         .filter(|&i| column_visible(ctx, t, &t.columns[i]))
-        .ok_or_else(|| {
-            PlanError::param(
-                param,
-                format!("unknown column `{name}` in `{}`", t.resource),
-            )
-        })
+        .ok_or_else(|| PlanError::param(param, format!("unknown column `{name}` in `{}`", t.resource)))
 }
 
 /// All visible columns of a table, in table order.
 pub fn visible_columns(ctx: Ctx<'_>, t: &Table) -> Vec<usize> {
-    (0..t.columns.len())
-        .filter(|&i| column_visible(ctx, t, &t.columns[i]))
-        .collect()
+    (0..t.columns.len()).filter(|&i| column_visible(ctx, t, &t.columns[i])).collect()
 }
 
 /// The principal's row filter on a table, as conditions. A filter value that does
@@ -107,11 +84,7 @@ pub fn row_filter(ctx: Ctx<'_>, t: &Table) -> Vec<Cond> {
         .iter()
         .map(|(col, v)| match t.column_index(col) {
             Some(i) => match Value::from_text(t.columns[i].kind, v) {
-                Ok(value) => Cond::Cmp {
-                    col: i,
-                    op: CmpOp::Eq,
-                    value,
-                },
+                Ok(value) => Cond::Cmp { col: i, op: CmpOp::Eq, value },
                 Err(_) => Cond::False,
             },
             None => Cond::False,

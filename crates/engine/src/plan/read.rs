@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::permissions::{
-    Action, authorize, check_table, row_filter, visible_column, visible_columns,
-};
+use super::permissions::{Action, authorize, check_table, row_filter, visible_column, visible_columns};
 use super::{CmpOp, Cond, Ctx, OrderKey, PlanError, Select, cursor, like_escape};
 use crate::catalog::{ColumnKind, RelKind, Relation, Table};
 use crate::request::{CountMode, Filter, Format, ListRequest, Op};
@@ -62,13 +60,7 @@ pub struct ListPlan {
 pub fn plan_list(ctx: Ctx<'_>, resource: &str, req: &ListRequest) -> Result<ListPlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Read)?;
     let t = ctx.catalog.table(idx);
-    let mut root = node(
-        ctx,
-        idx,
-        req.fields.as_deref(),
-        &include_tree(&req.include),
-        "include",
-    )?;
+    let mut root = node(ctx, idx, req.fields.as_deref(), &include_tree(&req.include), "include")?;
     let mut filter = row_filter(ctx, t);
     for f in &req.filters {
         filter.push(filter_cond(ctx, t, f, &format!("filter[{}]", f.key()))?);
@@ -90,35 +82,21 @@ pub fn plan_list(ctx: Ctx<'_>, resource: &str, req: &ListRequest) -> Result<List
     let (page, per_page) = (req.page(), req.per_page());
     let mut cursor_plan = None;
     if let Some(token) = &req.cursor {
-        let positions: Vec<usize> = order
-            .iter()
-            .map(|k| ensure_col(&mut root.select, k.col))
-            .collect();
+        let positions: Vec<usize> = order.iter().map(|k| ensure_col(&mut root.select, k.col)).collect();
         let signature = cursor::signature(&t.resource, t, &order);
         if !token.is_empty() {
             let values = cursor::decode(ctx.cursor_key, token, &signature)?;
             filter.push(cursor::after(t, &order, &values)?);
         }
         root.select.limit = Some(per_page as u64 + 1);
-        cursor_plan = Some(CursorPlan {
-            positions,
-            signature,
-        });
+        cursor_plan = Some(CursorPlan { positions, signature });
     } else if req.paged() || format == Format::Json {
         root.select.limit = Some(per_page as u64);
         root.select.offset = (page as u64 - 1) * per_page as u64;
     }
     root.select.filter = filter;
     root.select.order = order;
-    Ok(ListPlan {
-        resource: t.resource.clone(),
-        root,
-        count_filter,
-        page,
-        per_page,
-        cursor: cursor_plan,
-        format,
-    })
+    Ok(ListPlan { resource: t.resource.clone(), root, count_filter, page, per_page, cursor: cursor_plan, format })
 }
 
 /// Plan a get-by-id of `resource`.
@@ -139,24 +117,12 @@ pub fn plan_get(
 /// `pk = id` plus the row filter. An id outside the row filter is simply not found.
 pub(crate) fn id_filter(ctx: Ctx<'_>, t: &Table, id: &str) -> Result<Vec<Cond>, PlanError> {
     let pk = t.single_pk().ok_or_else(|| {
-        PlanError::param(
-            "id",
-            format!(
-                "`{}` has no primary key; rows are not addressable by id",
-                t.resource
-            ),
-        )
+        PlanError::param("id", format!("`{}` has no primary key; rows are not addressable by id", t.resource))
     })?;
-    let value = Value::from_text(t.columns[pk].kind, id).map_err(|_| PlanError::NotFound {
-        resource: t.resource.clone(),
-        id: id.to_string(),
-    })?;
+    let value = Value::from_text(t.columns[pk].kind, id)
+        .map_err(|_| PlanError::NotFound { resource: t.resource.clone(), id: id.to_string() })?;
     let mut f = row_filter(ctx, t);
-    f.push(Cond::Cmp {
-        col: pk,
-        op: CmpOp::Eq,
-        value,
-    });
+    f.push(Cond::Cmp { col: pk, op: CmpOp::Eq, value });
     Ok(f)
 }
 
@@ -197,39 +163,17 @@ pub(crate) fn node(
         }
         None => visible_columns(ctx, t),
     };
-    let output = columns
-        .iter()
-        .enumerate()
-        .map(|(pos, &c)| (t.columns[c].name.clone(), pos))
-        .collect();
-    let pk_order = t
-        .primary_key
-        .iter()
-        .map(|&col| OrderKey { col, desc: false })
-        .collect();
-    let mut select = Select {
-        table: idx,
-        columns,
-        filter: Vec::new(),
-        order: pk_order,
-        limit: None,
-        offset: 0,
-    };
+    let output = columns.iter().enumerate().map(|(pos, &c)| (t.columns[c].name.clone(), pos)).collect();
+    let pk_order = t.primary_key.iter().map(|&col| OrderKey { col, desc: false }).collect();
+    let mut select = Select { table: idx, columns, filter: Vec::new(), order: pk_order, limit: None, offset: 0 };
     let mut out = Vec::new();
     for (name, sub) in &includes.0 {
-        let rel = t.relation(name).ok_or_else(|| {
-            PlanError::param(
-                param,
-                format!("unknown relation `{name}` on `{}`", t.resource),
-            )
-        })?;
+        let rel = t
+            .relation(name)
+            .ok_or_else(|| PlanError::param(param, format!("unknown relation `{name}` on `{}`", t.resource)))?;
         out.push(include(ctx, &mut select, rel, sub, param)?);
     }
-    Ok(Node {
-        select,
-        output,
-        includes: out,
-    })
+    Ok(Node { select, output, includes: out })
 }
 
 fn include(
@@ -244,11 +188,7 @@ fn include(
     let mut child = node(ctx, rel.target, None, sub, param)?;
     child.select.filter = row_filter(ctx, target);
     if let Some((col, v)) = &rel.condition {
-        child.select.filter.push(Cond::Cmp {
-            col: *col,
-            op: CmpOp::Eq,
-            value: Value::Text(v.clone()),
-        });
+        child.select.filter.push(Cond::Cmp { col: *col, op: CmpOp::Eq, value: Value::Text(v.clone()) });
     }
     let parent_key = ensure_col(parent, rel.local_col);
     let child_key = ensure_col(&mut child.select, rel.target_col);
@@ -283,10 +223,7 @@ fn sort_keys(ctx: Ctx<'_>, t: &Table, req: &ListRequest) -> Result<Vec<OrderKey>
     }
     for &pk in &t.primary_key {
         if !keys.iter().any(|o| o.col == pk) {
-            keys.push(OrderKey {
-                col: pk,
-                desc: false,
-            });
+            keys.push(OrderKey { col: pk, desc: false });
         }
     }
     Ok(keys)
@@ -305,33 +242,17 @@ fn or_group(ctx: Ctx<'_>, t: &Table, group: &[Vec<Filter>]) -> Result<Cond, Plan
 }
 
 /// One caller filter, typed by its column.
-pub(crate) fn filter_cond(
-    ctx: Ctx<'_>,
-    t: &Table,
-    f: &Filter,
-    param: &str,
-) -> Result<Cond, PlanError> {
+pub(crate) fn filter_cond(ctx: Ctx<'_>, t: &Table, f: &Filter, param: &str) -> Result<Cond, PlanError> {
     let col = visible_column(ctx, t, &f.column, param)?;
     let kind = t.columns[col].kind;
-    let typed = |s: &str| {
-        Value::from_text(kind, s)
-            .map_err(|e| PlanError::param(param, format!("{e} for `{}`", f.column)))
-    };
-    let cmp = |op, s: &str| {
-        Ok(Cond::Cmp {
-            col,
-            op,
-            value: typed(s)?,
-        })
-    };
+    let typed =
+        |s: &str| Value::from_text(kind, s).map_err(|e| PlanError::param(param, format!("{e} for `{}`", f.column)));
+    let cmp = |op, s: &str| Ok(Cond::Cmp { col, op, value: typed(s)? });
     let text_only = || {
         if kind.is_text() {
             Ok(())
         } else {
-            Err(PlanError::param(
-                param,
-                format!("operator `{}` applies to text columns only", f.op.name()),
-            ))
+            Err(PlanError::param(param, format!("operator `{}` applies to text columns only", f.op.name())))
         }
     };
     match f.op {
@@ -343,52 +264,33 @@ pub(crate) fn filter_cond(
         Op::Lte => cmp(CmpOp::Lte, &f.value),
         Op::In | Op::NotIn => {
             let values = f.value.split(',').map(typed).collect::<Result<_, _>>()?;
-            Ok(Cond::In {
-                col,
-                values,
-                negated: f.op == Op::NotIn,
-            })
+            Ok(Cond::In { col, values, negated: f.op == Op::NotIn })
         }
-        Op::IsNull => Ok(Cond::IsNull {
-            col,
-            negated: f.value == "false",
-        }),
+        Op::IsNull => Ok(Cond::IsNull { col, negated: f.value == "false" }),
         Op::Between => {
             let (lo, hi) = f.value.split_once(',').unwrap_or((&f.value, &f.value));
             Ok(Cond::And(vec![cmp(CmpOp::Gte, lo)?, cmp(CmpOp::Lte, hi)?]))
         }
         Op::Like => {
             text_only()?;
-            Ok(Cond::Like {
-                col,
-                pattern: f.value.clone(),
-                escaped: false,
-            })
+            Ok(Cond::Like { col, pattern: f.value.clone(), escaped: false })
         }
         Op::StartsWith => {
             text_only()?;
-            Ok(Cond::Like {
-                col,
-                pattern: format!("{}%", like_escape(&f.value)),
-                escaped: true,
-            })
+            Ok(Cond::Like { col, pattern: format!("{}%", like_escape(&f.value)), escaped: true })
         }
         Op::Contains => {
             text_only()?;
-            Ok(Cond::Like {
-                col,
-                pattern: format!("%{}%", like_escape(&f.value)),
-                escaped: true,
-            })
+            Ok(Cond::Like { col, pattern: format!("%{}%", like_escape(&f.value)), escaped: true })
         }
     }
 }
 
 /// `since=` (ISO 8601 or unix seconds) on the table's timestamp column.
 fn since_cond(t: &Table, since: &str) -> Result<(Cond, OrderKey), PlanError> {
-    let col = t.timestamp_col.ok_or_else(|| {
-        PlanError::param("since", format!("`{}` has no timestamp column", t.resource))
-    })?;
+    let col = t
+        .timestamp_col
+        .ok_or_else(|| PlanError::param("since", format!("`{}` has no timestamp column", t.resource)))?;
     let at = match since.parse::<i64>() {
         Ok(secs) => chrono::DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc()),
         Err(_) => parse_datetime(since).ok(),
@@ -398,12 +300,5 @@ fn since_cond(t: &Table, since: &str) -> Result<(Cond, OrderKey), PlanError> {
         ColumnKind::Date => Value::Date(at.date()),
         _ => Value::DateTime(at),
     };
-    Ok((
-        Cond::Cmp {
-            col,
-            op: CmpOp::Gt,
-            value,
-        },
-        OrderKey { col, desc: true },
-    ))
+    Ok((Cond::Cmp { col, op: CmpOp::Gt, value }, OrderKey { col, desc: true }))
 }

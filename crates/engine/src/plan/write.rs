@@ -35,29 +35,19 @@ fn err(errors: &mut Errors, field: String, msg: impl Into<String>) {
 }
 
 /// Plan inserting `rows` (one object, or an array of at most 1000).
-pub fn plan_create(
-    ctx: Ctx<'_>,
-    resource: &str,
-    rows: &[Map<String, J>],
-    batch: bool,
-) -> Result<WritePlan, PlanError> {
+pub fn plan_create(ctx: Ctx<'_>, resource: &str, rows: &[Map<String, J>], batch: bool) -> Result<WritePlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Create)?;
     let t = ctx.catalog.table(idx);
     let mut errors = Errors::new();
     let mut out = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let field = |name: &str| {
-            if batch {
-                format!("[{i}].{name}")
-            } else {
-                name.to_string()
-            }
+            if batch { format!("[{i}].{name}") } else { name.to_string() }
         };
         let mut values = typed_fields(ctx, t, row, &field, &mut errors, true);
         apply_row_filter(ctx, t, &mut values, &field, &mut errors, true)?;
         for (c, col) in t.columns.iter().enumerate() {
-            let required =
-                !col.nullable && col.default.is_none() && !col.auto_increment && !col.generated;
+            let required = !col.nullable && col.default.is_none() && !col.auto_increment && !col.generated;
             if !required || values.iter().any(|(v, _)| *v == c) {
                 continue;
             }
@@ -74,21 +64,11 @@ pub fn plan_create(
     if !errors.is_empty() {
         return Err(PlanError::Invalid(errors));
     }
-    Ok(WritePlan {
-        table: idx,
-        rows: out,
-        target: Vec::new(),
-        read_back: read_back(ctx, idx)?,
-    })
+    Ok(WritePlan { table: idx, rows: out, target: Vec::new(), read_back: read_back(ctx, idx)? })
 }
 
 /// Plan updating the row `id` with the given columns (PUT and PATCH alike).
-pub fn plan_update(
-    ctx: Ctx<'_>,
-    resource: &str,
-    id: &str,
-    body: &Map<String, J>,
-) -> Result<WritePlan, PlanError> {
+pub fn plan_update(ctx: Ctx<'_>, resource: &str, id: &str, body: &Map<String, J>) -> Result<WritePlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Update)?;
     let t = ctx.catalog.table(idx);
     let target = id_filter(ctx, t, id)?;
@@ -102,12 +82,7 @@ pub fn plan_update(
     if !errors.is_empty() {
         return Err(PlanError::Invalid(errors));
     }
-    Ok(WritePlan {
-        table: idx,
-        rows: vec![values],
-        target,
-        read_back: read_back(ctx, idx)?,
-    })
+    Ok(WritePlan { table: idx, rows: vec![values], target, read_back: read_back(ctx, idx)? })
 }
 
 /// Plan deleting the row `id`.
@@ -115,12 +90,7 @@ pub fn plan_delete(ctx: Ctx<'_>, resource: &str, id: &str) -> Result<WritePlan, 
     let idx = authorize(ctx, resource, Action::Delete)?;
     let t = ctx.catalog.table(idx);
     let target = id_filter(ctx, t, id)?;
-    Ok(WritePlan {
-        table: idx,
-        rows: Vec::new(),
-        target,
-        read_back: read_back(ctx, idx)?,
-    })
+    Ok(WritePlan { table: idx, rows: Vec::new(), target, read_back: read_back(ctx, idx)? })
 }
 
 fn read_back(ctx: Ctx<'_>, idx: usize) -> Result<Node, PlanError> {
@@ -139,46 +109,26 @@ fn typed_fields(
     let mut values = Vec::new();
     for (name, v) in row {
         // Secret and hidden columns answer like unknown ones: their existence does not leak.
-        let Some(c) = t
-            .column_index(name)
-            .filter(|&c| column_visible(ctx, t, &t.columns[c]))
-        else {
+        let Some(c) = t.column_index(name).filter(|&c| column_visible(ctx, t, &t.columns[c])) else {
             err(errors, field(name), "unknown column");
             continue;
         };
         let col = &t.columns[c];
         if t.primary_key.contains(&c) && (col.auto_increment || !create) {
-            err(
-                errors,
-                field(name),
-                "is the primary key and cannot be written",
-            );
+            err(errors, field(name), "is the primary key and cannot be written");
             continue;
         }
         if col.generated {
-            err(
-                errors,
-                field(name),
-                "is a generated column and cannot be written",
-            );
+            err(errors, field(name), "is a generated column and cannot be written");
             continue;
         }
         match Value::from_json(col.kind, v) {
             Ok(Value::Null) if !col.nullable => err(errors, field(name), "may not be null"),
-            Ok(Value::Text(s)) if col.max_len.is_some_and(|m| s.chars().count() > m) => err(
-                errors,
-                field(name),
-                format!(
-                    "is longer than {} characters",
-                    col.max_len.unwrap_or_default()
-                ),
-            ),
+            Ok(Value::Text(s)) if col.max_len.is_some_and(|m| s.chars().count() > m) => {
+                err(errors, field(name), format!("is longer than {} characters", col.max_len.unwrap_or_default()))
+            }
             Ok(value) => values.push((c, value)),
-            Err(_) => err(
-                errors,
-                field(name),
-                format!("expected {}", kind_name(col.kind)),
-            ),
+            Err(_) => err(errors, field(name), format!("expected {}", kind_name(col.kind))),
         }
     }
     values
@@ -195,15 +145,12 @@ fn apply_row_filter(
     create: bool,
 ) -> Result<(), PlanError> {
     for (col, required) in row_filter_values(ctx, t) {
-        let required = required.ok_or_else(|| {
-            PlanError::Forbidden("the token's row filter cannot be satisfied".into())
-        })?;
+        let required =
+            required.ok_or_else(|| PlanError::Forbidden("the token's row filter cannot be satisfied".into()))?;
         match values.iter().find(|(c, _)| *c == col) {
-            Some((_, v)) if !same(v, &required) => err(
-                errors,
-                field(&t.columns[col].name),
-                "must equal the token's row filter value",
-            ),
+            Some((_, v)) if !same(v, &required) => {
+                err(errors, field(&t.columns[col].name), "must equal the token's row filter value")
+            }
             Some(_) => {}
             None if create => values.push((col, required)),
             None => {}

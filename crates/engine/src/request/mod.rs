@@ -50,11 +50,7 @@ impl Op {
 
     /// The query-string name.
     pub fn name(self) -> &'static str {
-        Op::ALL
-            .iter()
-            .find(|(op, _)| *op == self)
-            .map(|(_, n)| *n)
-            .unwrap_or("eq")
+        Op::ALL.iter().find(|(op, _)| *op == self).map(|(_, n)| *n).unwrap_or("eq")
     }
 }
 
@@ -170,10 +166,7 @@ pub struct ParamError {
 
 impl ParamError {
     pub fn new(param: impl Into<String>, detail: impl Into<String>) -> Self {
-        ParamError {
-            param: param.into(),
-            detail: detail.into(),
-        }
+        ParamError { param: param.into(), detail: detail.into() }
     }
 }
 
@@ -207,11 +200,8 @@ impl ListRequest {
             q.append_pair("fields", &f.join(","));
         }
         if !self.sort.is_empty() {
-            let s: Vec<String> = self
-                .sort
-                .iter()
-                .map(|k| format!("{}{}", if k.desc { "-" } else { "" }, k.column))
-                .collect();
+            let s: Vec<String> =
+                self.sort.iter().map(|k| format!("{}{}", if k.desc { "-" } else { "" }, k.column)).collect();
             q.append_pair("sort", &s.join(","));
         }
         for f in &self.filters {

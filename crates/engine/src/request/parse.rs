@@ -12,16 +12,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{
-    CountMode, Filter, Format, ListRequest, MAX_INCLUDE_DEPTH, MAX_PER_PAGE, Op, ParamError,
-    SortKey,
-};
+use super::{CountMode, Filter, Format, ListRequest, MAX_INCLUDE_DEPTH, MAX_PER_PAGE, Op, ParamError, SortKey};
 
 /// Parameters with a meaning in the list grammar or elsewhere in the request path.
-pub const KNOWN_PARAMS: &[&str] = &[
-    "fields", "sort", "filter", "or", "page", "per_page", "cursor", "since", "include", "count",
-    "format",
-];
+pub const KNOWN_PARAMS: &[&str] =
+    &["fields", "sort", "filter", "or", "page", "per_page", "cursor", "since", "include", "count", "format"];
 
 /// Longest identifier accepted in a parameter (longer is never a real column).
 const MAX_IDENT: usize = 128;
@@ -59,10 +54,7 @@ pub fn parse_list_query(query: &str) -> Result<ListRequest, ParamError> {
         scalar(&mut req, name, value)?;
     }
     if or_branches.len() > MAX_OR_BRANCHES {
-        return Err(ParamError::new(
-            "or",
-            format!("at most {MAX_OR_BRANCHES} branches"),
-        ));
+        return Err(ParamError::new("or", format!("at most {MAX_OR_BRANCHES} branches")));
     }
     req.or_group = or_branches.into_values().collect();
     Ok(req)
@@ -86,8 +78,7 @@ fn scalar(req: &mut ListRequest, name: &str, value: &str) -> Result<(), ParamErr
         }
         "format" => {
             req.format = Some(
-                Format::from_name(value)
-                    .ok_or_else(|| ParamError::new(name, "must be `json`, `csv` or `ndjson`"))?,
+                Format::from_name(value).ok_or_else(|| ParamError::new(name, "must be `json`, `csv` or `ndjson`"))?,
             )
         }
         _ => req.extra.push((name.to_string(), value.to_string())),
@@ -97,9 +88,7 @@ fn scalar(req: &mut ListRequest, name: &str, value: &str) -> Result<(), ParamErr
 
 /// `prefix[inner]` → `inner`.
 fn bracket<'a>(key: &'a str, prefix: &str) -> Option<&'a str> {
-    key.strip_prefix(prefix)?
-        .strip_prefix('[')?
-        .strip_suffix(']')
+    key.strip_prefix(prefix)?.strip_prefix('[')?.strip_suffix(']')
 }
 
 fn or_key(key: &str, rest: &str, value: &str) -> Result<(u32, Filter), ParamError> {
@@ -107,15 +96,9 @@ fn or_key(key: &str, rest: &str, value: &str) -> Result<(u32, Filter), ParamErro
     let (n, tail) = rest.split_once(']').ok_or_else(bad)?;
     let n: u32 = n.parse().map_err(|_| bad())?;
     if n as usize >= MAX_OR_BRANCHES {
-        return Err(ParamError::new(
-            key,
-            format!("branch index must be below {MAX_OR_BRANCHES}"),
-        ));
+        return Err(ParamError::new(key, format!("branch index must be below {MAX_OR_BRANCHES}")));
     }
-    let inner = tail
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .ok_or_else(bad)?;
+    let inner = tail.strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
     Ok((n, filter_from_key(key, inner, value)?))
 }
 
@@ -123,41 +106,29 @@ fn or_key(key: &str, rest: &str, value: &str) -> Result<(u32, Filter), ParamErro
 fn filter_from_key(param: &str, inner: &str, value: &str) -> Result<Filter, ParamError> {
     let (column, op) = match inner.rsplit_once('.') {
         Some((col, op)) => {
-            let op = Op::from_name(op)
-                .ok_or_else(|| ParamError::new(param, format!("unknown operator `{op}`")))?;
+            let op = Op::from_name(op).ok_or_else(|| ParamError::new(param, format!("unknown operator `{op}`")))?;
             (col, op)
         }
         None => (inner, Op::Eq),
     };
     ident(param, column)?;
     check_value(param, op, value)?;
-    Ok(Filter {
-        column: column.to_string(),
-        op,
-        value: value.to_string(),
-    })
+    Ok(Filter { column: column.to_string(), op, value: value.to_string() })
 }
 
 /// The string form `filter=col:v` (also `col.op:v`).
 fn filter_string_form(value: &str) -> Result<Filter, ParamError> {
-    let (inner, v) = value
-        .split_once(':')
-        .ok_or_else(|| ParamError::new("filter", "expected `column:value`"))?;
+    let (inner, v) = value.split_once(':').ok_or_else(|| ParamError::new("filter", "expected `column:value`"))?;
     filter_from_key("filter", inner, v)
 }
 
 fn check_value(param: &str, op: Op, value: &str) -> Result<(), ParamError> {
     match op {
-        Op::IsNull if value != "true" && value != "false" => {
-            Err(ParamError::new(param, "must be `true` or `false`"))
+        Op::IsNull if value != "true" && value != "false" => Err(ParamError::new(param, "must be `true` or `false`")),
+        Op::Between if value.split(',').count() != 2 => {
+            Err(ParamError::new(param, "expected two comma-separated values `low,high`"))
         }
-        Op::Between if value.split(',').count() != 2 => Err(ParamError::new(
-            param,
-            "expected two comma-separated values `low,high`",
-        )),
-        Op::In | Op::NotIn if value.split(',').count() > 1000 => {
-            Err(ParamError::new(param, "at most 1000 values"))
-        }
+        Op::In | Op::NotIn if value.split(',').count() > 1000 => Err(ParamError::new(param, "at most 1000 values")),
         _ => Ok(()),
     }
 }
@@ -173,10 +144,7 @@ fn ident<'a>(param: &str, s: &'a str) -> Result<&'a str, ParamError> {
 }
 
 fn ident_list(param: &str, value: &str) -> Result<Vec<String>, ParamError> {
-    value
-        .split(',')
-        .map(|s| ident(param, s.trim()).map(str::to_string))
-        .collect()
+    value.split(',').map(|s| ident(param, s.trim()).map(str::to_string)).collect()
 }
 
 fn sort_keys(value: &str) -> Result<Vec<SortKey>, ParamError> {
@@ -188,37 +156,24 @@ fn sort_keys(value: &str) -> Result<Vec<SortKey>, ParamError> {
                 Some(c) => (true, c),
                 None => (false, s.strip_prefix('+').unwrap_or(s)),
             };
-            Ok(SortKey {
-                column: ident("sort", col)?.to_string(),
-                desc,
-            })
+            Ok(SortKey { column: ident("sort", col)?.to_string(), desc })
         })
         .collect()
 }
 
 fn include_paths(value: &str) -> Result<Vec<Vec<String>>, ParamError> {
-    let paths: Vec<Vec<String>> = value
-        .split(',')
-        .map(|p| ident_list("include", &p.replace('.', ",")))
-        .collect::<Result<_, _>>()?;
+    let paths: Vec<Vec<String>> =
+        value.split(',').map(|p| ident_list("include", &p.replace('.', ","))).collect::<Result<_, _>>()?;
     if paths.iter().any(|p| p.len() > MAX_INCLUDE_DEPTH) {
-        return Err(ParamError::new(
-            "include",
-            format!("at most {MAX_INCLUDE_DEPTH} levels"),
-        ));
+        return Err(ParamError::new("include", format!("at most {MAX_INCLUDE_DEPTH} levels")));
     }
     Ok(paths)
 }
 
 fn number(param: &str, value: &str, min: u32, max: u32) -> Result<u32, ParamError> {
-    let n: u64 = value
-        .parse()
-        .map_err(|_| ParamError::new(param, "must be a positive integer"))?;
+    let n: u64 = value.parse().map_err(|_| ParamError::new(param, "must be a positive integer"))?;
     if n < min as u64 || n > max as u64 {
-        return Err(ParamError::new(
-            param,
-            format!("must be between {min} and {max}"),
-        ));
+        return Err(ParamError::new(param, format!("must be between {min} and {max}")));
     }
     Ok(n as u32)
 }
@@ -235,21 +190,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.filters.len(), 3);
-        assert_eq!(
-            r.filters[1],
-            Filter {
-                column: "total".into(),
-                op: Op::Gte,
-                value: "10.5".into()
-            }
-        );
+        assert_eq!(r.filters[1], Filter { column: "total".into(), op: Op::Gte, value: "10.5".into() });
         assert_eq!(r.filters[2].column, "clientid");
         assert_eq!(r.or_group.len(), 2);
         assert_eq!(r.or_group[1].len(), 2);
-        assert_eq!(
-            r.include,
-            vec![vec!["client".to_string()], vec!["items".into(), "x".into()]]
-        );
+        assert_eq!(r.include, vec![vec!["client".to_string()], vec!["items".into(), "x".into()]]);
         assert_eq!(r.count, CountMode::None);
         assert_eq!(r.format, Some(Format::Csv));
         assert_eq!(r.cursor.as_deref(), Some(""));
@@ -291,11 +236,7 @@ mod tests {
                 Op::Between => format!("{v},{v}"),
                 _ => v,
             };
-            Filter {
-                column: c,
-                op,
-                value,
-            }
+            Filter { column: c, op, value }
         })
     }
 

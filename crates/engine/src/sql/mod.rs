@@ -6,8 +6,7 @@
 mod render;
 
 pub use render::{
-    render_count, render_delete, render_insert, render_insert_rows, render_select, render_setval,
-    render_update,
+    render_count, render_delete, render_insert, render_insert_rows, render_select, render_setval, render_update,
 };
 
 use crate::catalog::Dialect;
@@ -34,12 +33,7 @@ impl Sql {
     /// A literal statement over one named table: `{t}` becomes the quoted
     /// identifier `table` (a state table, named from the configured prefix),
     /// `?` placeholders are renumbered as in [`Sql::fixed`].
-    pub fn fixed_table(
-        dialect: Dialect,
-        template: &'static str,
-        table: &str,
-        params: Vec<Value>,
-    ) -> Sql {
+    pub fn fixed_table(dialect: Dialect, template: &'static str, table: &str, params: Vec<Value>) -> Sql {
         let mut b = Builder::new(dialect);
         let mut params = params.into_iter();
         for (i, piece) in template.split("{t}").enumerate() {
@@ -53,10 +47,7 @@ impl Sql {
 
     /// Statement text generated from the engine's own static definitions (demo DDL).
     pub(crate) fn trusted(text: String) -> Sql {
-        Sql {
-            text,
-            params: Vec::new(),
-        }
+        Sql { text, params: Vec::new() }
     }
 
     /// A literal statement written with `?` placeholders, renumbered to `$n` for
@@ -78,12 +69,7 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub fn new(dialect: Dialect) -> Builder {
-        Builder {
-            dialect,
-            text: String::with_capacity(256),
-            params: Vec::new(),
-            n: 0,
-        }
+        Builder { dialect, text: String::with_capacity(256), params: Vec::new(), n: 0 }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Self {
@@ -93,11 +79,7 @@ impl Builder {
 
     /// A quoted identifier. Identifiers come from the catalog; quotes inside are doubled anyway.
     pub fn ident(&mut self, name: &str) -> &mut Self {
-        let q = if self.dialect == Dialect::MySql {
-            '`'
-        } else {
-            '"'
-        };
+        let q = if self.dialect == Dialect::MySql { '`' } else { '"' };
         self.text.push(q);
         for c in name.chars() {
             if c == q {
@@ -142,10 +124,7 @@ impl Builder {
     }
 
     pub fn finish(self) -> Sql {
-        Sql {
-            text: self.text,
-            params: self.params,
-        }
+        Sql { text: self.text, params: self.params }
     }
 }
 
@@ -155,17 +134,10 @@ mod tests {
 
     #[test]
     fn fixed_renumbers_for_postgres() {
-        let s = Sql::fixed(
-            Dialect::Postgres,
-            "SELECT a FROM t WHERE b = ? AND c = ?",
-            vec![Value::Int(1), Value::Int(2)],
-        );
+        let s =
+            Sql::fixed(Dialect::Postgres, "SELECT a FROM t WHERE b = ? AND c = ?", vec![Value::Int(1), Value::Int(2)]);
         assert_eq!(s.text(), "SELECT a FROM t WHERE b = $1 AND c = $2");
-        let s = Sql::fixed(
-            Dialect::MySql,
-            "SELECT a FROM t WHERE b = ? AND c = ?",
-            vec![Value::Null, Value::Int(1)],
-        );
+        let s = Sql::fixed(Dialect::MySql, "SELECT a FROM t WHERE b = ? AND c = ?", vec![Value::Null, Value::Int(1)]);
         assert_eq!(s.text(), "SELECT a FROM t WHERE b = NULL AND c = ?");
         assert_eq!(s.params(), &[Value::Int(1)]);
     }

@@ -81,12 +81,7 @@ pub fn render_insert(catalog: &Catalog, table: usize, values: &[(usize, Value)])
 }
 
 /// `UPDATE t SET a = ?, … WHERE …`.
-pub fn render_update(
-    catalog: &Catalog,
-    table: usize,
-    set: &[(usize, Value)],
-    filter: &[Cond],
-) -> Sql {
+pub fn render_update(catalog: &Catalog, table: usize, set: &[(usize, Value)], filter: &[Cond]) -> Sql {
     let t = catalog.table(table);
     let mut b = Builder::new(catalog.dialect);
     b.push("UPDATE ").ident(&t.name).push(" SET ");
@@ -150,22 +145,13 @@ fn cond(b: &mut Builder, t: &Table, c: &Cond) {
             b.push(")");
         }
         Cond::Cmp { col, op, value } => {
-            b.ident(&t.columns[*col].name)
-                .push(op.sql())
-                .param(value.clone());
+            b.ident(&t.columns[*col].name).push(op.sql()).param(value.clone());
         }
-        Cond::In {
-            values, negated, ..
-        } if values.is_empty() => {
+        Cond::In { values, negated, .. } if values.is_empty() => {
             b.push(if *negated { "1=1" } else { "1=0" });
         }
-        Cond::In {
-            col,
-            values,
-            negated,
-        } => {
-            b.ident(&t.columns[*col].name)
-                .push(if *negated { " NOT IN (" } else { " IN (" });
+        Cond::In { col, values, negated } => {
+            b.ident(&t.columns[*col].name).push(if *negated { " NOT IN (" } else { " IN (" });
             for (i, v) in values.iter().enumerate() {
                 if i > 0 {
                     b.push(", ");
@@ -175,20 +161,11 @@ fn cond(b: &mut Builder, t: &Table, c: &Cond) {
             b.push(")");
         }
         Cond::IsNull { col, negated } => {
-            b.ident(&t.columns[*col].name)
-                .push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            b.ident(&t.columns[*col].name).push(if *negated { " IS NOT NULL" } else { " IS NULL" });
         }
-        Cond::Like {
-            col,
-            pattern,
-            escaped,
-        } => {
+        Cond::Like { col, pattern, escaped } => {
             b.ident(&t.columns[*col].name);
-            b.push(if b.dialect == Dialect::Postgres {
-                " ILIKE "
-            } else {
-                " LIKE "
-            });
+            b.push(if b.dialect == Dialect::Postgres { " ILIKE " } else { " LIKE " });
             b.param(Value::Text(pattern.clone()));
             if *escaped {
                 b.push(" ESCAPE '!'");
@@ -201,12 +178,7 @@ fn cond(b: &mut Builder, t: &Table, c: &Cond) {
 }
 
 /// Multi-row `INSERT` for bulk loading (demo data). Names come from the demo schema.
-pub fn render_insert_rows(
-    dialect: Dialect,
-    table: &str,
-    columns: &[&str],
-    rows: &[Vec<Value>],
-) -> Sql {
+pub fn render_insert_rows(dialect: Dialect, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Sql {
     let mut b = Builder::new(dialect);
     b.push("INSERT INTO ").ident(table).push(" (");
     for (i, c) in columns.iter().enumerate() {

@@ -63,7 +63,9 @@ pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
     if url.is_empty() {
         return Err("no database configured: pass --database-url, --config, or use `serve --demo`".into());
     }
-    let db = Db::connect(&url, cfg.database.max_connections)
+    let deadline = cfg.handler_timeout();
+    let statement_timeout = deadline.saturating_sub(deadline / 10).max(std::time::Duration::from_millis(100));
+    let db = Db::connect_with(&url, cfg.database.max_connections, Some(statement_timeout))
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let state_db = if cfg.database.state_url.is_empty() {
@@ -136,7 +138,7 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, h
         router.clone().oneshot(req)
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(64 * 1024);
     let _ = builder.serve_connection(TokioIo::new(stream), service).await;
 }
 

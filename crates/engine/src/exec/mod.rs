@@ -101,8 +101,23 @@ macro_rules! on_db {
 impl Db {
     /// Connect to `url`, creating a SQLite file if missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        Db::connect_with(url, max_connections, None).await
+    }
+
+    /// Connect with a server-side statement timeout on every connection, so a
+    /// statement the handler gave up on is cancelled by the database itself
+    /// (MariaDB `max_statement_time`, MySQL `max_execution_time`, PostgreSQL
+    /// `statement_timeout`; SQLite has no server to cancel).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Db, DbError> {
         let dialect = Dialect::from_url(url).ok_or_else(|| DbError::Other("unsupported database URL scheme".into()))?;
-        let acquire = Duration::from_secs(5);
+        let ms = statement_timeout.map(|d| d.as_millis().max(1) as u64);
+        fn pool<DB: Database>(max: u32) -> sqlx::pool::PoolOptions<DB> {
+            sqlx::pool::PoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(5))
+        }
         Ok(match dialect {
             Dialect::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
@@ -110,25 +125,35 @@ impl Db {
                     .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(5));
-                Db::Sqlite(
-                    sqlx::pool::PoolOptions::new()
-                        .max_connections(max_connections)
-                        .acquire_timeout(acquire)
-                        .connect_with(opts)
-                        .await?,
-                )
+                Db::Sqlite(pool(max_connections).connect_with(opts).await?)
             }
             Dialect::MySql => Db::MySql(
-                sqlx::pool::PoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(acquire)
+                pool::<sqlx::MySql>(max_connections)
+                    .after_connect(move |conn: &mut sqlx::MySqlConnection, _| {
+                        Box::pin(async move {
+                            if let Some(ms) = ms {
+                                let maria = format!("SET SESSION max_statement_time = {}", ms as f64 / 1000.0);
+                                if conn.execute(sqlx::AssertSqlSafe(maria)).await.is_err() {
+                                    let mysql = format!("SET SESSION max_execution_time = {ms}");
+                                    conn.execute(sqlx::AssertSqlSafe(mysql)).await?;
+                                }
+                            }
+                            Ok(())
+                        })
+                    })
                     .connect(url)
                     .await?,
             ),
             Dialect::Postgres => Db::Postgres(
-                sqlx::pool::PoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(acquire)
+                pool::<sqlx::Postgres>(max_connections)
+                    .after_connect(move |conn: &mut sqlx::PgConnection, _| {
+                        Box::pin(async move {
+                            if let Some(ms) = ms {
+                                conn.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {ms}"))).await?;
+                            }
+                            Ok(())
+                        })
+                    })
                     .connect(url)
                     .await?,
             ),

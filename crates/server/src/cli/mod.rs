@@ -1,6 +1,7 @@
 //! The `databuilder` command line. `--config` and `--database-url` are global:
 //! accepted before or after any subcommand.
 
+pub mod logs;
 pub mod serve;
 pub mod token;
 
@@ -31,6 +32,9 @@ pub enum Command {
     /// Create, list, show, revoke and rotate API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Read and maintain the audit log: tail, prune, stats, verify.
+    #[command(subcommand)]
+    Logs(logs::LogsCommand),
     /// Print the catalog (resources, columns, relations) as JSON.
     Schema,
     /// Load the Perfex-shaped demo schema and data into the configured database.
@@ -57,6 +61,7 @@ pub async fn run(cli: Cli) -> i32 {
     let result = match &cli.command {
         Command::Serve(args) => serve::run(&cli, args).await,
         Command::Token(cmd) => token::run(&cli, cmd).await,
+        Command::Logs(cmd) => logs::run(&cli, cmd).await,
         Command::Schema => schema(&cli).await,
         Command::DemoLoad { scale } => demo_load(&cli, *scale).await,
     };

@@ -11,6 +11,7 @@ use super::Cli;
 use crate::config::parse_duration;
 use crate::startup;
 use crate::state::State;
+use crate::state::keys::MasterKey;
 use crate::state::tokens::TokenRecord;
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +68,9 @@ pub struct CreateArgs {
     /// Lifetime, e.g. `90d`, `12h`.
     #[arg(long, value_name = "DURATION")]
     pub expires: Option<String>,
+    /// Require HMAC-SHA256 request signing; prints the signing secret once.
+    #[arg(long)]
+    pub hmac: bool,
     /// A sandbox token: reads everything non-sensitive, writes always roll back.
     #[arg(long)]
     pub sandbox: bool,
@@ -87,7 +91,8 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
     match cmd {
         TokenCommand::Create(args) => {
             let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
-            create(&state, &catalog, args).await
+            let key = crate::state::keys::MasterKey::load(&cfg.master_key_path())?;
+            create(&state, &catalog, &key, args).await
         }
         TokenCommand::List { json } => {
             let all = state.list_tokens().await.map_err(|e| e.to_string())?;
@@ -196,7 +201,7 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
     })
 }
 
-async fn create(state: &State, catalog: &Catalog, a: &CreateArgs) -> Result<(), String> {
+async fn create(state: &State, catalog: &Catalog, key: &MasterKey, a: &CreateArgs) -> Result<(), String> {
     let policy = policy(catalog, a)?;
     let expires_at = match &a.expires {
         Some(d) => {
@@ -206,11 +211,28 @@ async fn create(state: &State, catalog: &Catalog, a: &CreateArgs) -> Result<(), 
         None => None,
     };
     let (rec, token) = state.create_token(&a.name, &policy, expires_at).await.map_err(|e| e.to_string())?;
+    let hmac_secret = match a.hmac {
+        true => Some(new_hmac_secret(state, key, rec.id).await?),
+        false => None,
+    };
     if a.json {
-        println!("{}", serde_json::json!({"id": rec.id, "name": rec.name, "token": token, "hmac_secret": null}));
+        println!("{}", serde_json::json!({"id": rec.id, "name": rec.name, "token": token, "hmac_secret": hmac_secret}));
     } else {
         println!("{token}");
+        if let Some(secret) = &hmac_secret {
+            println!("hmac secret: {secret}");
+        }
         eprintln!("token {} `{}` created; it is shown only once", rec.id, rec.name);
     }
     Ok(())
+}
+
+/// Give a token a fresh signing secret, stored sealed with the master key; returns it (shown once).
+pub async fn new_hmac_secret(state: &State, key: &MasterKey, id: i64) -> Result<String, String> {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    let secret = hex::encode(b);
+    state.set_token_hmac(id, &crate::state::crypto::seal(key, &secret)).await.map_err(|e| e.to_string())?;
+    Ok(secret)
 }

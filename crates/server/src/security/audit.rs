@@ -56,7 +56,10 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
         token_id: None,
         client_ip: client_ip(&req, &app.trusted_proxies).to_string(),
         method: req.method().to_string(),
-        path: redact_path(req.uri().path(), req.uri().query()),
+        path: {
+            let uri = super::auth::original_uri(&req);
+            redact_path(uri.path(), uri.query())
+        },
         status: 0,
         stage: None,
         duration_ms: 0,

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -21,6 +21,11 @@ use crate::app_state::Shared;
 use crate::state::crypto;
 use crate::state::tokens::{self, TokenRecord};
 
+/// The URI as the client sent it (nested routers strip their prefix from `uri()`).
+pub fn original_uri(req: &Request) -> axum::http::Uri {
+    req.extensions().get::<OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| req.uri().clone())
+}
+
 /// The authenticated token's id (a response extension, for the audit log).
 #[derive(Debug, Clone, Copy)]
 pub struct TokenId(pub i64);
@@ -32,7 +37,7 @@ fn bearer(req: &Request) -> Option<&str> {
 }
 
 fn query_token(req: &Request) -> Option<String> {
-    let q = req.uri().query()?;
+    let q = original_uri(req).query()?.to_string();
     form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
 }
 
@@ -106,8 +111,9 @@ async fn verify_signature(app: &Shared, record: &TokenRecord, sealed: &str, req:
     let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout())
         .await
         .map_err(|p| reject("shield", p))?;
-    let message =
-        signature_message(parts.method.as_str(), parts.uri.path(), parts.uri.query().unwrap_or(""), &bytes, &ts);
+    let uri = parts.extensions.get::<OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| parts.uri.clone());
+    let message = signature_message(parts.method.as_str(), uri.path(), uri.query().unwrap_or(""), &bytes, &ts);
+
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(message.as_bytes());
     let given = hex::decode(sig.trim()).unwrap_or_default();

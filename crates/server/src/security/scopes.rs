@@ -39,7 +39,8 @@ pub async fn verify(State(app): State<Shared>, req: Request, next: Next) -> Resp
             return reject("scope", Problem::forbidden("this token may not be used from this address"));
         }
     }
-    let path = req.uri().path().strip_prefix(BASE).unwrap_or("").trim_start_matches('/');
+    let uri = super::auth::original_uri(&req);
+    let path = uri.path().strip_prefix(BASE).unwrap_or("").trim_start_matches('/');
     let first = path.split('/').next().unwrap_or("");
     let verdict = match first {
         "" | "auth" | "tables" | "openapi.json" | "graphql" => Ok(()),

@@ -22,6 +22,14 @@ const NONCES_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT
 const NONCES_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce CHAR(64) NOT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, nonce), KEY (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const NONCES_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce CHAR(64) NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (token_id, nonce))";
 
+// The audit log (`state::audit`). Ids are written explicitly by the chained append.
+// The created_at index: `UNIQUE (created_at, id)` on SQLite and PostgreSQL, whose
+// indexes are schema objects needing their own name (a template carries only the
+// table's), so it lives inside CREATE TABLE under a name derived from the table.
+const LOGS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (id INTEGER PRIMARY KEY AUTOINCREMENT, request_id VARCHAR(32) NOT NULL, token_id BIGINT NULL, client_ip VARCHAR(45) NOT NULL, method VARCHAR(10) NOT NULL, path VARCHAR(2048) NOT NULL, status INTEGER NOT NULL, stage VARCHAR(16) NULL, duration_ms BIGINT NOT NULL, response_bytes BIGINT NOT NULL, created_at DATETIME NOT NULL, prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL, UNIQUE (created_at, id))";
+const LOGS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, request_id VARCHAR(32) NOT NULL, token_id BIGINT NULL, client_ip VARCHAR(45) NOT NULL, method VARCHAR(10) NOT NULL, path VARCHAR(2048) NOT NULL, status INT NOT NULL, stage VARCHAR(16) NULL, duration_ms BIGINT NOT NULL, response_bytes BIGINT NOT NULL, created_at DATETIME NOT NULL, prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL, KEY (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const LOGS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGSERIAL PRIMARY KEY, request_id VARCHAR(32) NOT NULL, token_id BIGINT NULL, client_ip VARCHAR(45) NOT NULL, method VARCHAR(10) NOT NULL, path VARCHAR(2048) NOT NULL, status INTEGER NOT NULL, stage VARCHAR(16) NULL, duration_ms BIGINT NOT NULL, response_bytes BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL, UNIQUE (created_at, id))";
+
 fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
     match d {
         Dialect::Sqlite => sqlite,
@@ -38,6 +46,7 @@ pub async fn create(state: &State) -> Result<(), DbError> {
         ("idempotency", pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES)),
         ("api_rate", pick(d, RATE_SQLITE, RATE_MYSQL, RATE_POSTGRES)),
         ("api_nonces", pick(d, NONCES_SQLITE, NONCES_MYSQL, NONCES_POSTGRES)),
+        ("api_logs", pick(d, LOGS_SQLITE, LOGS_MYSQL, LOGS_POSTGRES)),
     ];
     for (name, ddl) in tables {
         state.db.execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![])).await?;

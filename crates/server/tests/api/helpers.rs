@@ -18,30 +18,33 @@ use serde_json::Value as J;
 /// Demo scale for tests: 20 clients, 200 invoices, 600 line items, …
 pub const SCALE: f64 = 0.01;
 
-/// Generate `each_dialect!` tests: one per case per dialect.
+/// Generate one test per case per dialect: `each_dialect!(case_a, case_b)`, or
+/// `each_dialect!(config = tweak; case_a)` with `fn tweak(&mut Config)`.
 #[macro_export]
 macro_rules! each_dialect {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
+    (config = $cfg:path; $($name:ident),* $(,)?) => {
+        $crate::each_dialect!(@one sqlite, Sqlite, $cfg; $($name),*);
+        $crate::each_dialect!(@one mysql, MySql, $cfg; $($name),*);
+        $crate::each_dialect!(@one postgres, Postgres, $cfg; $($name),*);
+    };
+    (@one $module:ident, $dialect:ident, $cfg:path; $($name:ident),*) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                if let Some(app) = $crate::helpers::spawn_app(databuilder_engine::catalog::Dialect::Sqlite).await { super::$name(&app).await }
-            } )*
-        }
-        mod mysql {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = $crate::helpers::spawn_app(databuilder_engine::catalog::Dialect::MySql).await { super::$name(&app).await }
-            } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = $crate::helpers::spawn_app(databuilder_engine::catalog::Dialect::Postgres).await { super::$name(&app).await }
+                let dialect = databuilder_engine::catalog::Dialect::$dialect;
+                if let Some(app) = $crate::helpers::spawn_app_with(dialect, $cfg).await { super::$name(&app).await }
             } )*
         }
     };
+    ($($name:ident),* $(,)?) => {
+        $crate::each_dialect!(config = $crate::helpers::defaults; $($name),*);
+    };
 }
+
+/// No configuration changes.
+pub fn defaults(_: &mut Config) {}
 
 /// A running application.
 pub struct TestApp {
@@ -90,7 +93,7 @@ fn with_database(url: &str, db: &str) -> String {
 
 /// Start the app on a fresh demo database, or `None` (with a printed reason)
 /// when that dialect's server is not configured.
-pub async fn spawn_app(dialect: Dialect) -> Option<TestApp> {
+pub async fn spawn_app_with(dialect: Dialect, tweak: fn(&mut Config)) -> Option<TestApp> {
     let dir = std::env::temp_dir().join(random_name("dbtest"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let (url, cleanup) = match dialect {
@@ -119,6 +122,7 @@ pub async fn spawn_app(dialect: Dialect) -> Option<TestApp> {
     // The suite makes many requests with one token; the limiter has its own cases.
     cfg.security.default_rate = 1_000_000;
     cfg.security.ip_rate = 1_000_000;
+    tweak(&mut cfg);
     let app = Application::build(cfg, "127.0.0.1:0").await.expect("build app");
     let state = app.state();
     let addr = app.local_addr();
@@ -161,6 +165,20 @@ impl TestApp {
         let catalog = self.state.catalog();
         let pol = policy(&catalog, &args).expect("policy");
         self.state.state.create_token("test", &pol, None).await.expect("create token").1
+    }
+
+    /// A token that must sign its requests: (token, HMAC secret).
+    pub async fn hmac_token(&self, flags: &[&str]) -> (String, String) {
+        let token = self.token(flags).await;
+        let rec = self.state.state.token_by_hash(&databuilder::state::tokens::hash(&token)).await.unwrap().unwrap();
+        let secret =
+            databuilder::cli::token::new_hmac_secret(&self.state.state, &self.state.master_key, rec.id).await.unwrap();
+        (token, secret)
+    }
+
+    /// The server's socket address.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").split('/').next().unwrap().to_string()
     }
 
     /// Run raw SQL on the target database.

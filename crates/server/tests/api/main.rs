@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod attack;
 mod auth;
 mod guard;
 mod list;

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::security::client_ip::parse_nets;
 use crate::security::shield::IpThrottle;
 use crate::state::State;
+use crate::state::audit::AuditLog;
 use crate::state::keys::MasterKey;
 use crate::state::tokens::TokenRecord;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub ip_throttle: IpThrottle,
     pub concurrency: Arc<tokio::sync::Semaphore>,
+    /// Stage 6's batched, hash-chained writer.
+    pub audit: AuditLog,
     catalog: RwLock<Arc<Catalog>>,
     token_cache: Mutex<HashMap<String, (Instant, Option<TokenRecord>)>>,
 }
@@ -47,7 +50,9 @@ impl AppState {
         master_key: MasterKey,
     ) -> AppState {
         AppState {
+            audit: AuditLog::start(state.clone()),
             db,
+
             state,
             trusted_proxies: parse_nets(&config.security.trusted_proxies),
             ip_throttle: IpThrottle::default(),

@@ -108,20 +108,49 @@ impl Application {
     }
 
     /// Serve until `shutdown` resolves.
+    /// Serve until `shutdown` resolves, then let in-flight requests finish (up to
+    /// the handler deadline) and flush the audit log.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
         spawn_reloader(self.app.clone());
+        spawn_maintenance(self.app.clone());
         let header_timeout = self.app.config.header_timeout();
+        let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
-                    tokio::spawn(serve_connection(stream, peer, self.router.clone(), header_timeout));
+                    connections.spawn(serve_connection(stream, peer, self.router.clone(), header_timeout));
+                    while connections.try_join_next().is_some() {}
                 }
                 _ = &mut shutdown => break,
             }
         }
+        drop(self.listener);
+        let grace = self.app.config.handler_timeout() + Duration::from_secs(1);
+        let _ = tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} }).await;
+        self.app.audit.flush().await;
+        tracing::info!("stopped; audit log flushed");
     }
+}
+
+/// Housekeeping of the state tables: old rate windows and nonces every minute,
+/// audit retention daily.
+fn spawn_maintenance(app: Shared) {
+    crate::state::audit::spawn_retention(app.state.clone(), app.config.security.log_retention_days);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let now = chrono::Utc::now().timestamp();
+            if let Err(e) = app.state.purge_rate_windows(now - 120).await {
+                tracing::warn!(error = %e, "purging rate windows failed");
+            }
+            if let Err(e) = app.state.purge_nonces(2 * app.config.security.signature_window).await {
+                tracing::warn!(error = %e, "purging nonces failed");
+            }
+        }
+    });
 }
 
 async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, header_timeout: Duration) {

@@ -3,7 +3,7 @@
 //! ```
 //! use databuilder_engine::request::{parse_list_query, Op};
 //! let r = parse_list_query("fields=id,total&sort=-total&filter[status.in]=1,2&per_page=10").unwrap();
-//! assert_eq!(r.fields.unwrap(), ["id", "total"]);
+//! assert_eq!(r.fields.as_deref().unwrap(), ["id", "total"]);
 //! assert!(r.sort[0].desc);
 //! assert_eq!(r.filters[0].op, Op::In);
 //! assert_eq!(r.per_page(), 10);

@@ -1,6 +1,7 @@
 //! The `databuilder` command line. `--config` and `--database-url` are global:
 //! accepted before or after any subcommand.
 
+pub mod check;
 pub mod logs;
 pub mod serve;
 pub mod token;
@@ -35,6 +36,8 @@ pub enum Command {
     /// Read and maintain the audit log: tail, prune, stats, verify.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
+    /// The production checklist: each item pass/fail with its fix.
+    Check,
     /// Print the catalog (resources, columns, relations) as JSON.
     Schema,
     /// Load the Perfex-shaped demo schema and data into the configured database.
@@ -62,6 +65,8 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Serve(args) => serve::run(&cli, args).await,
         Command::Token(cmd) => token::run(&cli, cmd).await,
         Command::Logs(cmd) => logs::run(&cli, cmd).await,
+        Command::Check => check::run(&cli).await,
+
         Command::Schema => schema(&cli).await,
         Command::DemoLoad { scale } => demo_load(&cli, *scale).await,
     };

@@ -15,10 +15,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 
+use super::Rejected;
 use super::auth::TokenId;
 use super::client_ip::client_ip;
 use super::headers::RequestId;
-use super::Rejected;
 use crate::app_state::Shared;
 use crate::state::audit::{AuditLog, AuditRecord, redact_path};
 
@@ -66,7 +66,12 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
         response_bytes: 0,
         created_at: crate::state::now(),
     };
-    let mut guard = Guard { log: app.audit.clone(), rec: Some(rec), started: Instant::now(), deadline: app.config.handler_timeout() };
+    let mut guard = Guard {
+        log: app.audit.clone(),
+        rec: Some(rec),
+        started: Instant::now(),
+        deadline: app.config.handler_timeout(),
+    };
     let res = next.run(req).await;
     if let Some(rec) = guard.rec.as_mut() {
         rec.status = res.status().as_u16();
@@ -89,10 +94,10 @@ impl HttpBody for Counted {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let (Some(data), Some(rec)) = (frame.data_ref(), self.guard.rec.as_mut()) {
-                rec.response_bytes += data.len() as u64;
-            }
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let (Some(data), Some(rec)) = (frame.data_ref(), self.guard.rec.as_mut())
+        {
+            rec.response_bytes += data.len() as u64;
         }
         polled
     }

@@ -21,6 +21,7 @@
 //! The planner enforces the table matrix, sensitive tables, secret columns and
 //! row filters again, inside every plan, for every front-end.
 
+pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod cors;
@@ -64,6 +65,7 @@ pub fn outer(router: Router, app: Shared) -> Router {
 pub fn api(router: Router<Shared>, app: Shared) -> Router<Shared> {
     router.route_layer(
         ServiceBuilder::new()
+            .layer(with(app.clone(), audit::audit))
             .layer(with(app.clone(), auth::authenticate))
             .layer(axum::middleware::from_fn(cors::origin_check))
             .layer(with(app.clone(), rate_limit::limit))

@@ -1,12 +1,10 @@
 //! Planning reads: lists (fields, filters, OR group, sort with primary-key
 //! tie-break, paging or keyset cursor, `since`, includes) and get-by-id.
 
-use std::collections::BTreeMap;
-
 use super::permissions::{Action, authorize, check_table, row_filter, visible_column, visible_columns};
 use super::{CmpOp, Cond, Ctx, OrderKey, PlanError, Select, cursor, like_escape};
 use crate::catalog::{ColumnKind, RelKind, Relation, Table};
-use crate::request::{CountMode, Filter, Format, ListRequest, Op};
+use crate::request::{CountMode, Filter, Format, IncludeSpec, ListRequest, Op};
 use crate::value::{Value, parse_datetime};
 
 /// One table's part of a read: the SELECT, which selected columns are output
@@ -60,7 +58,7 @@ pub struct ListPlan {
 pub fn plan_list(ctx: Ctx<'_>, resource: &str, req: &ListRequest) -> Result<ListPlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Read)?;
     let t = ctx.catalog.table(idx);
-    let mut root = node(ctx, idx, req.fields.as_deref(), &include_tree(&req.include), "include")?;
+    let mut root = node(ctx, idx, req.fields.as_deref(), &req.include_specs(), "include")?;
     let mut filter = row_filter(ctx, t);
     for f in &req.filters {
         filter.push(filter_cond(ctx, t, f, &format!("filter[{}]", f.key()))?);
@@ -105,11 +103,11 @@ pub fn plan_get(
     resource: &str,
     id: &str,
     fields: Option<&[String]>,
-    include: &[Vec<String>],
+    include: &[IncludeSpec],
 ) -> Result<Node, PlanError> {
     let idx = authorize(ctx, resource, Action::Read)?;
     let t = ctx.catalog.table(idx);
-    let mut n = node(ctx, idx, fields, &include_tree(include), "include")?;
+    let mut n = node(ctx, idx, fields, include, "include")?;
     n.select.filter = id_filter(ctx, t, id)?;
     Ok(n)
 }
@@ -126,19 +124,24 @@ pub(crate) fn id_filter(ctx: Ctx<'_>, t: &Table, id: &str) -> Result<Vec<Cond>, 
     Ok(f)
 }
 
-/// Include paths merged into a tree: `client,client.country,items` → {client: {country}, items}.
-#[derive(Debug, Default)]
-pub(crate) struct IncludeTree(BTreeMap<String, IncludeTree>);
-
-pub(crate) fn include_tree(paths: &[Vec<String>]) -> IncludeTree {
-    let mut root = IncludeTree::default();
+/// Include paths merged into specs: `client,client.country,items` →
+/// [client {country}, items].
+pub fn include_specs(paths: &[Vec<String>]) -> Vec<IncludeSpec> {
+    let mut out: Vec<IncludeSpec> = Vec::new();
     for path in paths {
-        let mut at = &mut root;
+        let mut level = &mut out;
         for seg in path {
-            at = at.0.entry(seg.clone()).or_default();
+            let pos = match level.iter().position(|s| s.alias.is_none() && &s.name == seg) {
+                Some(p) => p,
+                None => {
+                    level.push(IncludeSpec::new(seg));
+                    level.len() - 1
+                }
+            };
+            level = &mut level[pos].include;
         }
     }
-    root
+    out
 }
 
 /// The node of one table: output columns, hidden keys and includes.
@@ -146,7 +149,7 @@ pub(crate) fn node(
     ctx: Ctx<'_>,
     idx: usize,
     fields: Option<&[String]>,
-    includes: &IncludeTree,
+    includes: &[IncludeSpec],
     param: &str,
 ) -> Result<Node, PlanError> {
     let t = ctx.catalog.table(idx);
@@ -167,11 +170,11 @@ pub(crate) fn node(
     let pk_order = t.primary_key.iter().map(|&col| OrderKey { col, desc: false }).collect();
     let mut select = Select { table: idx, columns, filter: Vec::new(), order: pk_order, limit: None, offset: 0 };
     let mut out = Vec::new();
-    for (name, sub) in &includes.0 {
+    for spec in includes {
         let rel = t
-            .relation(name)
-            .ok_or_else(|| PlanError::param(param, format!("unknown relation `{name}` on `{}`", t.resource)))?;
-        out.push(include(ctx, &mut select, rel, sub, param)?);
+            .relation(&spec.name)
+            .ok_or_else(|| PlanError::param(param, format!("unknown relation `{}` on `{}`", spec.name, t.resource)))?;
+        out.push(include(ctx, &mut select, rel, spec, param)?);
     }
     Ok(Node { select, output, includes: out })
 }
@@ -180,20 +183,24 @@ fn include(
     ctx: Ctx<'_>,
     parent: &mut Select,
     rel: &Relation,
-    sub: &IncludeTree,
+    spec: &IncludeSpec,
     param: &str,
 ) -> Result<Include, PlanError> {
     check_table(ctx, rel.target, Action::Read)?;
     let target = ctx.catalog.table(rel.target);
-    let mut child = node(ctx, rel.target, None, sub, param)?;
+    let mut child = node(ctx, rel.target, spec.fields.as_deref(), &spec.include, param)?;
     child.select.filter = row_filter(ctx, target);
     if let Some((col, v)) = &rel.condition {
         child.select.filter.push(Cond::Cmp { col: *col, op: CmpOp::Eq, value: Value::Text(v.clone()) });
     }
+    for f in &spec.filters {
+        let p = format!("{param}.{}.filter[{}]", spec.output_name(), f.key());
+        child.select.filter.push(filter_cond(ctx, target, f, &p)?);
+    }
     let parent_key = ensure_col(parent, rel.local_col);
     let child_key = ensure_col(&mut child.select, rel.target_col);
     Ok(Include {
-        name: rel.name.clone(),
+        name: spec.output_name().to_string(),
         kind: rel.kind,
         parent_key,
         child_key,

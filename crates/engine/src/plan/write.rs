@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as J};
 
 use super::permissions::{Action, authorize, column_visible, row_filter_values};
-use super::read::{id_filter, include_tree, node};
+use super::read::{id_filter, node};
 use super::{Cond, Ctx, Node, PlanError};
 use crate::catalog::Table;
 use crate::value::{Value, kind_name};
@@ -94,7 +94,7 @@ pub fn plan_delete(ctx: Ctx<'_>, resource: &str, id: &str) -> Result<WritePlan, 
 }
 
 fn read_back(ctx: Ctx<'_>, idx: usize) -> Result<Node, PlanError> {
-    node(ctx, idx, None, &include_tree(&[]), "include")
+    node(ctx, idx, None, &[], "include")
 }
 
 /// Type every body field, collecting per-field errors (the mass-assignment guard).

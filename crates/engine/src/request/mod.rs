@@ -134,6 +134,9 @@ pub struct ListRequest {
     pub include: Vec<Vec<String>>,
     pub count: CountMode,
     pub format: Option<Format>,
+    /// Includes with their own fields and filters (GraphQL nesting, saved views);
+    /// merged with `include` paths. Not part of the REST query string.
+    pub nested: Vec<IncludeSpec>,
     /// Parameters the list grammar does not know (view parameters, `token`, …), in order.
     pub extra: Vec<(String, String)>,
 }
@@ -152,8 +155,31 @@ impl Default for ListRequest {
             include: Vec::new(),
             count: CountMode::Exact,
             format: None,
+            nested: Vec::new(),
             extra: Vec::new(),
         }
+    }
+}
+
+/// One embedded relation: its relation name, the key it appears under
+/// (`alias`, GraphQL aliases), its own fields and filters, and deeper includes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IncludeSpec {
+    pub name: String,
+    pub alias: Option<String>,
+    pub fields: Option<Vec<String>>,
+    pub filters: Vec<Filter>,
+    pub include: Vec<IncludeSpec>,
+}
+
+impl IncludeSpec {
+    pub fn new(name: &str) -> IncludeSpec {
+        IncludeSpec { name: name.to_string(), ..IncludeSpec::default() }
+    }
+
+    /// The key the embedded rows appear under.
+    pub fn output_name(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.name)
     }
 }
 
@@ -177,6 +203,13 @@ impl fmt::Display for ParamError {
 }
 
 impl ListRequest {
+    /// Every include: the `include` paths merged, then the nested specs.
+    pub fn include_specs(&self) -> Vec<IncludeSpec> {
+        let mut specs = crate::plan::include_specs(&self.include);
+        specs.extend(self.nested.iter().cloned());
+        specs
+    }
+
     /// The requested page (from 1).
     pub fn page(&self) -> u32 {
         self.page.unwrap_or(1)

@@ -107,7 +107,7 @@ pub async fn get_one(
     reject_extra(&req, &[])?;
     only_fields_and_include(&req)?;
     let catalog = app.catalog();
-    let node = plan::plan_get(app.ctx(&catalog, &caller), &resource, &id, req.fields.as_deref(), &req.include)?;
+    let node = plan::plan_get(app.ctx(&catalog, &caller), &resource, &id, req.fields.as_deref(), &req.include_specs())?;
     let row = exec::run_node(&app.db, &catalog, &node)
         .await?
         .pop()

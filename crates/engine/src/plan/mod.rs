@@ -7,6 +7,8 @@ mod cond;
 pub mod cursor;
 pub mod permissions;
 mod read;
+#[cfg(test)]
+mod tests;
 mod write;
 
 use std::collections::BTreeMap;

@@ -236,3 +236,58 @@ pub async fn new_hmac_secret(state: &State, key: &MasterKey, id: i64) -> Result<
     state.set_token_hmac(id, &crate::state::crypto::seal(key, &secret)).await.map_err(|e| e.to_string())?;
     Ok(secret)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use databuilder_engine::catalog::raw::{RawColumn, RawTable};
+    use databuilder_engine::catalog::{CatalogConfig, Dialect};
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: CreateArgs,
+    }
+
+    fn args(flags: &[&str]) -> CreateArgs {
+        let mut argv = vec!["x", "--name", "n"];
+        argv.extend_from_slice(flags);
+        Wrap::try_parse_from(argv).unwrap().args
+    }
+
+    fn catalog() -> Catalog {
+        let t = |name: &str| RawTable {
+            name: name.into(),
+            columns: vec![RawColumn {
+                name: "id".into(),
+                sql_type: "int".into(),
+                nullable: false,
+                default: None,
+                auto_increment: true,
+                generated: false,
+            }],
+            primary_key: vec!["id".into()],
+            foreign_keys: vec![],
+        };
+        Catalog::build(
+            Dialect::Sqlite,
+            vec![t("tblstaff"), t("tblinvoices")],
+            &CatalogConfig { prefix: "tbl".into(), ..Default::default() },
+        )
+    }
+
+    #[test]
+    fn sensitive_tables_need_allow_sensitive() {
+        let c = catalog();
+        let err = policy(&c, &args(&["--table", "staff:r"])).unwrap_err();
+        assert!(err.contains("sensitive"), "{err}");
+        assert!(policy(&c, &args(&["--table", "staff:r", "--allow-sensitive"])).is_ok());
+        assert!(policy(&c, &args(&["--table", "nope:r"])).unwrap_err().contains("no resource"));
+        assert!(policy(&c, &args(&["--table", "invoices:x"])).is_err());
+        let p = policy(&c, &args(&["--table", "invoices:cr"])).unwrap();
+        assert!(p.scopes.write, "a write letter implies the write scope");
+        let p = policy(&c, &args(&["--table", "invoices:r"])).unwrap();
+        assert!(!p.scopes.write);
+    }
+}

@@ -117,3 +117,19 @@ each_dialect!(
     schema_endpoint,
     catalog_reload_picks_up_new_tables,
 );
+
+mod propagation {
+    use super::*;
+
+    /// Lookups are cached for at most 5 s: a revocation reaches every instance within that.
+    async fn revocation_reaches_a_warm_cache_within_five_seconds(app: &TestApp) {
+        let t = app.token(&["--table", "invoices:r"]).await;
+        assert_eq!(app.get_as(&t, "/invoices?per_page=1").await.status, 200);
+        let rec = app.state.state.token_by_hash(&databuilder::state::tokens::hash(&t)).await.unwrap().unwrap();
+        app.state.state.revoke_token(rec.id).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5100)).await;
+        assert_eq!(app.get_as(&t, "/invoices?per_page=1").await.status, 401);
+    }
+
+    each_dialect!(revocation_reaches_a_warm_cache_within_five_seconds);
+}

@@ -20,3 +20,4 @@ pub mod principal;
 pub mod request;
 pub mod sql;
 pub mod value;
+pub mod views;

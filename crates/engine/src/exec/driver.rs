@@ -22,6 +22,15 @@ pub trait Driver: Database {
     fn last_insert_id(r: &Self::QueryResult) -> Option<i64>;
 }
 
+/// A decimal as an exact string; as a number when the column is an integer
+/// (`SUM(int)` is DECIMAL on MySQL and NUMERIC on PostgreSQL).
+fn decimal(d: Decimal, kind: Option<ColumnKind>) -> J {
+    match (kind, i64::try_from(d)) {
+        (Some(ColumnKind::Int), Ok(n)) => J::from(n),
+        _ => J::String(d.to_string()),
+    }
+}
+
 fn b64(bytes: &[u8]) -> J {
     J::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
@@ -153,7 +162,7 @@ impl Driver for sqlx::MySql {
             return row.try_get::<bool, _>(i).map(|b| J::from(b as i64)).unwrap_or(J::Null);
         }
         match t {
-            "DECIMAL" => row.try_get::<Decimal, _>(i).map(|d| J::String(d.to_string())).unwrap_or(J::Null),
+            "DECIMAL" => row.try_get::<Decimal, _>(i).map(|d| decimal(d, kind)).unwrap_or(J::Null),
             "FLOAT" => row.try_get::<f32, _>(i).map(|f| float(f as f64)).unwrap_or(J::Null),
             "DOUBLE" => row.try_get::<f64, _>(i).map(float).unwrap_or(J::Null),
             // Zero dates (`0000-00-00`) do not decode: they become null, as SPEC §3 says.
@@ -193,7 +202,7 @@ impl Driver for sqlx::Postgres {
         }
     }
 
-    fn decode(row: &Self::Row, i: usize, _kind: Option<ColumnKind>) -> J {
+    fn decode(row: &Self::Row, i: usize, kind: Option<ColumnKind>) -> J {
         let Ok(raw) = row.try_get_raw(i) else {
             return J::Null;
         };
@@ -205,7 +214,7 @@ impl Driver for sqlx::Postgres {
             "INT2" | "SMALLINT" => row.try_get::<i16, _>(i).map(J::from).unwrap_or(J::Null),
             "INT4" | "INT" | "INTEGER" => row.try_get::<i32, _>(i).map(J::from).unwrap_or(J::Null),
             "INT8" | "BIGINT" => row.try_get::<i64, _>(i).map(J::from).unwrap_or(J::Null),
-            "NUMERIC" => row.try_get::<Decimal, _>(i).map(|d| J::String(d.to_string())).unwrap_or(J::Null),
+            "NUMERIC" => row.try_get::<Decimal, _>(i).map(|d| decimal(d, kind)).unwrap_or(J::Null),
             "FLOAT4" | "REAL" => row.try_get::<f32, _>(i).map(|f| float(f as f64)).unwrap_or(J::Null),
             "FLOAT8" | "DOUBLE PRECISION" => row.try_get::<f64, _>(i).map(float).unwrap_or(J::Null),
             "BOOL" | "BOOLEAN" => row.try_get::<bool, _>(i).map(J::Bool).unwrap_or(J::Null),

@@ -135,3 +135,11 @@ async fn fetch_children(
     }
     Ok(rows)
 }
+
+/// Run a report: one aggregate statement; rows keyed by the report's labels.
+pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::views::ReportPlan) -> Result<Vec<Object>, DbError> {
+    let kinds: Vec<Option<ColumnKind>> = plan.kinds(catalog).into_iter().map(Some).collect();
+    let rows = db.fetch_all(&crate::sql::render_report(catalog, plan), &kinds).await?;
+    let labels = plan.labels();
+    Ok(rows.into_iter().map(|r| labels.iter().cloned().zip(r).collect()).collect())
+}

@@ -3,7 +3,7 @@
 
 mod parse;
 
-pub use parse::{KNOWN_PARAMS, parse_list_query};
+pub use parse::{KNOWN_PARAMS, filter_from_key, parse_list_query};
 
 use std::fmt;
 

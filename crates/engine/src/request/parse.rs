@@ -102,8 +102,8 @@ fn or_key(key: &str, rest: &str, value: &str) -> Result<(u32, Filter), ParamErro
     Ok((n, filter_from_key(key, inner, value)?))
 }
 
-/// `col` or `col.op` (as inside `filter[...]`) with its value.
-fn filter_from_key(param: &str, inner: &str, value: &str) -> Result<Filter, ParamError> {
+/// `col` or `col.op` (as inside `filter[...]`, or a saved definition's filter key) with its value.
+pub fn filter_from_key(param: &str, inner: &str, value: &str) -> Result<Filter, ParamError> {
     let (column, op) = match inner.rsplit_once('.') {
         Some((col, op)) => {
             let op = Op::from_name(op).ok_or_else(|| ParamError::new(param, format!("unknown operator `{op}`")))?;

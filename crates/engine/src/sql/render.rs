@@ -5,6 +5,8 @@
 use super::{Builder, Sql};
 use crate::catalog::{Catalog, Dialect, Table};
 use crate::plan::{Cond, Select};
+use crate::views::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
+
 use crate::value::Value;
 
 /// `SELECT cols FROM t WHERE … ORDER BY … LIMIT ? OFFSET ?`.
@@ -214,4 +216,120 @@ pub fn render_setval(table: &str, column: &str) -> Sql {
         .ident(table)
         .push("))");
     b.finish()
+}
+
+/// A report: `SELECT <groups> AS g0…, <metrics> AS m0… FROM t WHERE … GROUP BY …
+/// HAVING … ORDER BY … LIMIT ?`. Date buckets are rendered per dialect as text
+/// (`2024-01-31`, `2024-W05`, `2024-01`, `2024-Q1`, `2024`).
+pub fn render_report(catalog: &Catalog, r: &ReportPlan) -> Sql {
+    let t = catalog.table(r.table);
+    let mut b = Builder::new(catalog.dialect);
+    b.push("SELECT ");
+    for (i, g) in r.groups.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        group_expr(&mut b, t, g);
+        b.push(" AS ").ident(&format!("g{i}"));
+    }
+    for (i, m) in r.metrics.iter().enumerate() {
+        if i > 0 || !r.groups.is_empty() {
+            b.push(", ");
+        }
+        metric_expr(&mut b, t, m);
+        b.push(" AS ").ident(&format!("m{i}"));
+    }
+    b.push(" FROM ").ident(&t.name);
+    where_clause(&mut b, t, &r.filter);
+    for (i, g) in r.groups.iter().enumerate() {
+        b.push(if i == 0 { " GROUP BY " } else { ", " });
+        group_expr(&mut b, t, g);
+    }
+    for (i, (m, op, v)) in r.having.iter().enumerate() {
+        b.push(if i == 0 { " HAVING " } else { " AND " });
+        metric_expr(&mut b, t, &r.metrics[*m]);
+        b.push(op.sql()).param(v.clone());
+    }
+    let groups = r.groups.len();
+    for (i, (idx, desc)) in r.order.iter().enumerate() {
+        b.push(if i == 0 { " ORDER BY " } else { ", " });
+        let alias = if *idx < groups { format!("g{idx}") } else { format!("m{}", idx - groups) };
+        b.ident(&alias);
+        b.push(match (b.dialect, *desc) {
+            (Dialect::Postgres, false) => " ASC NULLS FIRST",
+            (Dialect::Postgres, true) => " DESC NULLS LAST",
+            (_, false) => " ASC",
+            (_, true) => " DESC",
+        });
+    }
+    if let Some(limit) = r.limit {
+        b.push(" LIMIT ").param(Value::Int(limit as i64));
+    }
+    b.finish()
+}
+
+fn group_expr(b: &mut Builder, t: &Table, g: &GroupKey) {
+    let col = &t.columns[g.col].name;
+    let Some(bucket) = g.bucket else {
+        b.ident(col);
+        return;
+    };
+    match b.dialect {
+        Dialect::Sqlite => {
+            let fmt = match bucket {
+                Bucket::Day => "'%Y-%m-%d'",
+                Bucket::Week => "'%G-W%V'",
+                Bucket::Month => "'%Y-%m'",
+                Bucket::Year => "'%Y'",
+                Bucket::Quarter => {
+                    b.push("(strftime('%Y', ")
+                        .ident(col)
+                        .push(") || '-Q' || ((CAST(strftime('%m', ")
+                        .ident(col)
+                        .push(") AS INTEGER) + 2) / 3))");
+                    return;
+                }
+            };
+            b.push("strftime(").push(fmt).push(", ").ident(col).push(")");
+        }
+        Dialect::MySql => {
+            let fmt = match bucket {
+                Bucket::Day => "'%Y-%m-%d'",
+                Bucket::Week => "'%x-W%v'",
+                Bucket::Month => "'%Y-%m'",
+                Bucket::Year => "'%Y'",
+                Bucket::Quarter => {
+                    b.push("CONCAT(YEAR(").ident(col).push("), '-Q', QUARTER(").ident(col).push("))");
+                    return;
+                }
+            };
+            b.push("DATE_FORMAT(").ident(col).push(", ").push(fmt).push(")");
+        }
+        Dialect::Postgres => {
+            let fmt = match bucket {
+                Bucket::Day => "'YYYY-MM-DD'",
+                Bucket::Week => "'IYYY-\"W\"IW'",
+                Bucket::Month => "'YYYY-MM'",
+                Bucket::Quarter => "'YYYY-\"Q\"Q'",
+                Bucket::Year => "'YYYY'",
+            };
+            b.push("to_char(").ident(col).push(", ").push(fmt).push(")");
+        }
+    }
+}
+
+fn metric_expr(b: &mut Builder, t: &Table, m: &Metric) {
+    let Some(c) = m.col else {
+        b.push("COUNT(*)");
+        return;
+    };
+    let (open, close) = match m.func {
+        MetricFn::Count => ("COUNT(", ")"),
+        MetricFn::Sum => ("SUM(", ")"),
+        MetricFn::Avg => ("AVG(", ")"),
+        MetricFn::Min => ("MIN(", ")"),
+        MetricFn::Max => ("MAX(", ")"),
+        MetricFn::CountDistinct => ("COUNT(DISTINCT ", ")"),
+    };
+    b.push(open).ident(&t.columns[c].name).push(close);
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod format;
 pub mod meta;
 pub mod rest;
+pub mod views;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -25,6 +26,11 @@ pub fn router(app: Shared) -> Router {
         .route("/auth/test", get(meta::auth_test))
         .route("/tables", get(meta::tables))
         .route("/admin/catalog/reload", post(meta::reload))
+        .route("/views", get(views::list_views))
+        .route("/views/{slug}", get(views::view))
+        .route("/reports", get(views::list_reports))
+        .route("/reports/{slug}", get(views::report))
+        .route("/report-groups/{slug}", get(views::report_group))
         .route("/{resource}", get(rest::list).post(rest::create))
         .route("/{resource}/schema", get(meta::schema))
         .route("/{resource}/{id}", get(rest::get_one).put(rest::update).patch(rest::update).delete(rest::delete));

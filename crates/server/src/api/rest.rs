@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use databuilder_engine::catalog::Catalog;
 use databuilder_engine::exec::{self, Object, etag};
 use databuilder_engine::plan::{self, ListPlan};
 use databuilder_engine::principal::Principal;
@@ -33,7 +34,7 @@ fn reject_extra(req: &ListRequest, allowed: &[&str]) -> Result<(), Problem> {
     }
 }
 
-fn accept_format(headers: &HeaderMap) -> Option<Format> {
+pub fn accept_format(headers: &HeaderMap) -> Option<Format> {
     let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
     if accept.contains("text/csv") {
         Some(Format::Csv)
@@ -57,15 +58,27 @@ pub async fn list(
     req.format = req.format.or_else(|| accept_format(&headers));
     let catalog = app.catalog();
     let plan = plan::plan_list(app.ctx(&catalog, &caller), &resource, &req)?;
+    respond_list(&app, catalog, plan, &req, &resource).await
+}
+
+/// Run a planned list and answer it: the JSON envelope, or a CSV/NDJSON stream.
+/// `path` (after the base path) and `req` make the `links`.
+pub async fn respond_list(
+    app: &Shared,
+    catalog: Arc<Catalog>,
+    plan: ListPlan,
+    req: &ListRequest,
+    path: &str,
+) -> Result<Response, Problem> {
     if plan.format != Format::Json {
         return Ok(format::stream(app.db.clone(), catalog, plan));
     }
     let page = exec::run_list(&app.db, &catalog, &plan, &app.cursor_key).await?;
-    Ok(Json(envelope(&resource, &req, &plan, page)).into_response())
+    Ok(Json(envelope(path, req, &plan, page)).into_response())
 }
 
-fn envelope(resource: &str, req: &ListRequest, plan: &ListPlan, page: exec::Page) -> J {
-    let base = format!("{}/{resource}", super::BASE);
+fn envelope(path: &str, req: &ListRequest, plan: &ListPlan, page: exec::Page) -> J {
+    let base = format!("{}/{path}", super::BASE);
     let link = |p: u32| J::String(format!("{base}?{}", req.to_query(Some(p))));
     let (n, per) = (plan.page, plan.per_page);
     let links = if plan.cursor.is_some() {

@@ -2,6 +2,7 @@
 //! accepted before or after any subcommand.
 
 pub mod check;
+pub mod defs;
 pub mod logs;
 pub mod serve;
 pub mod token;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::state::definitions::Kind;
 
 /// Data Builder: a secure REST API over your SQL database (Perfex CRM first).
 #[derive(Debug, Parser)]
@@ -38,6 +40,15 @@ pub enum Command {
     Logs(logs::LogsCommand),
     /// The production checklist: each item pass/fail with its fix.
     Check,
+    /// Saved views: apply FILE.toml, list, show SLUG, delete SLUG.
+    #[command(subcommand)]
+    Views(defs::DefCommand),
+    /// Reports: apply FILE.toml, list, show SLUG, delete SLUG.
+    #[command(subcommand)]
+    Reports(defs::DefCommand),
+    /// Report groups: apply FILE.toml, list, show SLUG, delete SLUG.
+    #[command(subcommand)]
+    Groups(defs::DefCommand),
     /// Print the catalog (resources, columns, relations) as JSON.
     Schema,
     /// Load the Perfex-shaped demo schema and data into the configured database.
@@ -66,6 +77,9 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Token(cmd) => token::run(&cli, cmd).await,
         Command::Logs(cmd) => logs::run(&cli, cmd).await,
         Command::Check => check::run(&cli).await,
+        Command::Views(cmd) => defs::run(&cli, Kind::View, cmd).await,
+        Command::Reports(cmd) => defs::run(&cli, Kind::Report, cmd).await,
+        Command::Groups(cmd) => defs::run(&cli, Kind::Group, cmd).await,
 
         Command::Schema => schema(&cli).await,
         Command::DemoLoad { scale } => demo_load(&cli, *scale).await,

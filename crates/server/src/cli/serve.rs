@@ -84,7 +84,12 @@ async fn prepare_demo(dir: &Path, scale: f64) -> Result<(Config, Option<(String,
     crate::state::keys::MasterKey::load(&cfg.master_key_path())?;
     let admin = Policy { admin: true, ..Policy::default() };
     let sandbox = Policy { sandbox: true, ..Policy::default() };
+    let catalog = databuilder_engine::catalog::load(&state.db, &startup::catalog_config(&cfg)?)
+        .await
+        .map_err(|e| e.to_string())?;
+    super::defs::apply_built_in(&state, &catalog).await?;
     let (_, admin_token) = state.create_token("demo admin", &admin, None).await.map_err(|e| e.to_string())?;
+
     let (_, sandbox_token) = state.create_token("demo sandbox", &sandbox, None).await.map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, &config_path).map_err(|e| e.to_string())?;
     Ok((Config::load(Some(&config_path))?, Some((admin_token, sandbox_token))))

@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod definitions;
+
 pub mod idempotency;
 pub mod keys;
 pub mod nonces;

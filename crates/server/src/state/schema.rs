@@ -30,6 +30,10 @@ const LOGS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (id INTEGER PRIMARY KE
 const LOGS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, request_id VARCHAR(32) NOT NULL, token_id BIGINT NULL, client_ip VARCHAR(45) NOT NULL, method VARCHAR(10) NOT NULL, path VARCHAR(2048) NOT NULL, status INT NOT NULL, stage VARCHAR(16) NULL, duration_ms BIGINT NOT NULL, response_bytes BIGINT NOT NULL, created_at DATETIME NOT NULL, prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL, KEY (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const LOGS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGSERIAL PRIMARY KEY, request_id VARCHAR(32) NOT NULL, token_id BIGINT NULL, client_ip VARCHAR(45) NOT NULL, method VARCHAR(10) NOT NULL, path VARCHAR(2048) NOT NULL, status INTEGER NOT NULL, stage VARCHAR(16) NULL, duration_ms BIGINT NOT NULL, response_bytes BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL, UNIQUE (created_at, id))";
 
+const DEFS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (slug TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL, updated_at DATETIME NOT NULL)";
+const DEFS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (slug VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, definition MEDIUMTEXT NOT NULL, updated_at DATETIME NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const DEFS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (slug VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, definition TEXT NOT NULL, updated_at TIMESTAMP NOT NULL)";
+
 fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
     match d {
         Dialect::Sqlite => sqlite,
@@ -46,6 +50,9 @@ pub async fn create(state: &State) -> Result<(), DbError> {
         ("idempotency", pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES)),
         ("api_rate", pick(d, RATE_SQLITE, RATE_MYSQL, RATE_POSTGRES)),
         ("api_nonces", pick(d, NONCES_SQLITE, NONCES_MYSQL, NONCES_POSTGRES)),
+        ("views", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
+        ("reports", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
+        ("report_groups", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
         ("api_logs", pick(d, LOGS_SQLITE, LOGS_MYSQL, LOGS_POSTGRES)),
     ];
     for (name, ddl) in tables {

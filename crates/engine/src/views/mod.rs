@@ -1,0 +1,92 @@
+//! Saved datasets: views (a stored list request with typed parameters), reports
+//! (aggregates over a resource or a view) and report groups. Definitions are
+//! stored as data and re-planned on every call for the calling principal, so
+//! scopes, row filters and secret-column rules always apply.
+
+mod compile;
+mod report;
+
+pub use compile::{ViewError, compile_view, narrow, validate_view, view_principal};
+pub use report::{Bucket, GroupKey, Metric, MetricFn, ReportPlan, plan_report, validate_report};
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A declared parameter of a view or report (`{{name}}` in filters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamDef {
+    /// `int`, `decimal`, `string`, `date`, `datetime` or `bool`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+/// A saved view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewDef {
+    pub slug: String,
+    pub name: String,
+    pub resource: String,
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// REST filter keys (`col` or `col.op`) to values; `{{name}}` inserts a parameter.
+    #[serde(default)]
+    pub filter: BTreeMap<String, String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamDef>,
+}
+
+/// A saved report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDef {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Aggregate a view instead of a resource (its filters and parameters apply).
+    #[serde(default)]
+    pub view: Option<String>,
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    pub metrics: Vec<String>,
+    #[serde(default)]
+    pub sort: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// `bar`, `line`, `pie` or `table`.
+    #[serde(default)]
+    pub chart: Option<String>,
+    #[serde(default)]
+    pub filter: BTreeMap<String, String>,
+    /// Metric conditions: `"sum(total).gt" = "0"`.
+    #[serde(default)]
+    pub having: BTreeMap<String, String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamDef>,
+}
+
+/// A saved report group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDef {
+    pub slug: String,
+    pub name: String,
+    pub reports: Vec<String>,
+}
+
+/// Slugs: lower-case letters, digits and dashes, 1–100 characters.
+pub fn valid_slug(s: &str) -> bool {
+    (1..=100).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}

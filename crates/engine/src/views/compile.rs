@@ -109,10 +109,10 @@ pub fn compile_view(def: &ViewDef, args: &[(String, String)]) -> Result<ListRequ
 pub fn narrow(view: ListRequest, caller: &ListRequest) -> Result<ListRequest, PlanError> {
     let mut out = view.clone();
     if let Some(fields) = &caller.fields {
-        if let Some(allowed) = &view.fields {
-            if let Some(f) = fields.iter().find(|f| !allowed.contains(f)) {
-                return Err(PlanError::param("fields", format!("`{f}` is not a field of this view")));
-            }
+        if let Some(allowed) = &view.fields
+            && let Some(f) = fields.iter().find(|f| !allowed.contains(f))
+        {
+            return Err(PlanError::param("fields", format!("`{f}` is not a field of this view")));
         }
         out.fields = Some(fields.clone());
     }

@@ -147,10 +147,10 @@ fn metric(ctx: Ctx<'_>, table: usize, expr: &str) -> Result<Metric, PlanError> {
         (_, "*") => return Err(bad()),
         (_, c) => Some(permissions::visible_column(ctx, t, c, "metrics")?),
     };
-    if let (MetricFn::Sum | MetricFn::Avg, Some(c)) = (func, col) {
-        if !matches!(t.columns[c].kind, ColumnKind::Int | ColumnKind::Decimal { .. } | ColumnKind::Float) {
-            return Err(PlanError::param("metrics", format!("metric `{expr}`: sum and avg need a numeric column")));
-        }
+    if let (MetricFn::Sum | MetricFn::Avg, Some(c)) = (func, col)
+        && !matches!(t.columns[c].kind, ColumnKind::Int | ColumnKind::Decimal { .. } | ColumnKind::Float)
+    {
+        return Err(PlanError::param("metrics", format!("metric `{expr}`: sum and avg need a numeric column")));
     }
     Ok(Metric { func, col, label: expr.trim().to_string() })
 }
@@ -256,13 +256,10 @@ pub fn validate_report(catalog: &Catalog, def: &ReportDef, view: Option<&ViewDef
             message: "a slug is 1-100 lower-case letters, digits, `-` or `_`".into(),
         });
     }
-    if let Some(c) = &def.chart {
-        if !["bar", "line", "pie", "table"].contains(&c.as_str()) {
-            return Err(ViewError {
-                token: c.clone(),
-                message: format!("chart `{c}`: expected bar, line, pie or table"),
-            });
-        }
+    if let Some(c) = &def.chart
+        && !["bar", "line", "pie", "table"].contains(&c.as_str())
+    {
+        return Err(ViewError { token: c.clone(), message: format!("chart `{c}`: expected bar, line, pie or table") });
     }
     let mut args: Vec<(String, String)> = Vec::new();
     for (n, p) in def.params.iter().chain(view.map(|v| v.params.iter()).into_iter().flatten()) {

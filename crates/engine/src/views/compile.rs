@@ -188,7 +188,16 @@ pub fn view_principal(
             granted.columns.insert(resource.to_string(), cols);
         }
     };
-    grant(&view.resource, view.fields.as_ref());
+    // The view's own filters and sort may use columns it does not output.
+    let fields = view.fields.as_ref().map(|f| {
+        let mut cols = f.clone();
+        let filtered = view.filter.keys().map(|k| k.split('.').next().unwrap_or(k).to_string());
+        let sorted =
+            view.sort.iter().flat_map(|s| s.split(',')).map(|s| s.trim().trim_start_matches(['-', '+']).to_string());
+        cols.extend(filtered.chain(sorted));
+        cols
+    });
+    grant(&view.resource, fields.as_ref());
     for target in include_targets(catalog, &view.resource, &view.include) {
         grant(&target, None);
     }
@@ -258,7 +267,14 @@ pub(crate) fn plan_error(e: PlanError, fallback: &str) -> ViewError {
         .iter()
         .find_map(|m| after(m))
         .or_else(|| message.split('`').nth(1))
-        .unwrap_or(fallback)
+        .unwrap_or(fallback);
+    // `filter[total.gt]` → the file says `"total.gt" = …`.
+    let token = token
+        .strip_prefix("filter[")
+        .or_else(|| token.strip_prefix("having["))
+        .map(|t| t.trim_end_matches(']'))
+        .unwrap_or(token)
         .to_string();
+
     ViewError { token, message }
 }

@@ -7,4 +7,5 @@ mod attack;
 mod auth;
 mod guard;
 mod list;
+mod views;
 mod writes;

@@ -33,7 +33,7 @@ async fn load<T: serde::de::DeserializeOwned>(app: &Shared, kind: Kind, slug: &s
 
 /// Unknown query parameters are a 400, declared view/report parameters are not.
 fn reject_unknown(extra: &[(String, String)], declared: &[&String]) -> Result<(), Problem> {
-    match extra.iter().find(|(k, _)| k != "token" && !declared.iter().any(|d| *d == k)) {
+    match extra.iter().find(|(k, _)| k != "token" && !declared.contains(&k)) {
         Some((k, _)) => Err(Problem::bad_param(k, "unknown parameter")),
         None => Ok(()),
     }

@@ -149,11 +149,13 @@ async fn report_figures_match_an_independent_computation(app: &TestApp) {
 async fn date_buckets_on_every_dialect(app: &TestApp) {
     let payments = app.all("/invoicepaymentrecords?fields=id,date,amount").await;
     let date = |r: &J| NaiveDate::parse_from_str(r["date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-    let buckets: [(&str, Box<dyn Fn(&J) -> String>); 5] = [
+    type Key = Box<dyn Fn(&J) -> String>;
+    let buckets: [(&str, Key); 5] = [
         ("day", Box::new(move |r| date(r).format("%Y-%m-%d").to_string())),
         ("week", Box::new(move |r| format!("{}-W{:02}", date(r).iso_week().year(), date(r).iso_week().week()))),
         ("month", Box::new(move |r| date(r).format("%Y-%m").to_string())),
-        ("quarter", Box::new(move |r| format!("{}-Q{}", date(r).year(), (date(r).month() + 2) / 3))),
+        ("quarter", Box::new(move |r| format!("{}-Q{}", date(r).year(), date(r).month().div_ceil(3)))),
+
         ("year", Box::new(move |r| date(r).format("%Y").to_string())),
     ];
     for (bucket, key) in buckets {

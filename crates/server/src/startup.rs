@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use databuilder_engine::catalog::perfex::RelationSpec;
-use databuilder_engine::catalog::{self, CatalogConfig};
+use databuilder_engine::catalog::{self, CatalogConfig, Dialect};
 use databuilder_engine::exec::Db;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
@@ -68,11 +68,18 @@ pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
     let db = Db::connect_with(&url, cfg.database.max_connections, Some(statement_timeout))
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    let state_db = if cfg.database.state_url.is_empty() {
-        db.clone()
-    } else {
-        Db::connect(&cfg.state_url(), 8).await.map_err(|e| format!("cannot connect to the state database: {e}"))?
-    };
+    // SQLite admits one writer at a time, and the state store writes on every
+    // request (the rate counter). One connection queues those writes fairly in the
+    // pool instead of letting them sleep in SQLite's busy handler; readers of the
+    // target database keep their own pool (WAL).
+    let state_url = cfg.state_url();
+    let state_db = match (cfg.database.state_url.is_empty(), Dialect::from_url(&state_url)) {
+        (_, Some(Dialect::Sqlite)) => Db::connect(&state_url, 1).await,
+        (true, _) => Ok(db.clone()),
+        (false, _) => Db::connect(&state_url, 8).await,
+    }
+    .map_err(|e| format!("cannot connect to the state database: {e}"))?;
+
     let state = State::open(state_db, &cfg.database.prefix)
         .await
         .map_err(|e| format!("cannot create the state tables: {e}"))?;

@@ -75,6 +75,9 @@ pub fn shape<'a>(
     rows: Vec<Row>,
 ) -> Pin<Box<dyn Future<Output = Result<Vec<Object>, DbError>> + Send + 'a>> {
     Box::pin(async move {
+        if node.includes.is_empty() {
+            return Ok(rows.into_iter().map(|r| output_owned(node, r)).collect());
+        }
         let mut out: Vec<Object> = rows.iter().map(|r| output(node, r)).collect();
         for inc in &node.includes {
             let keys = distinct_keys(&rows, inc.parent_key);
@@ -100,7 +103,13 @@ pub fn shape<'a>(
     })
 }
 
+/// The output columns of a raw row, by name, moving the values out.
+fn output_owned(node: &Node, mut row: Row) -> Object {
+    node.output.iter().map(|(name, pos)| (name.clone(), std::mem::take(&mut row[*pos]))).collect()
+}
+
 /// The output columns of a raw row, by name.
+
 pub fn output(node: &Node, row: &Row) -> Object {
     node.output.iter().map(|(name, pos)| (name.clone(), row[*pos].clone())).collect()
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub concurrency: Arc<tokio::sync::Semaphore>,
     /// Stage 6's batched, hash-chained writer.
     pub audit: AuditLog,
+    /// GraphQL schemas per token scope set, and the GraphQL limits.
+    pub graphql: crate::api::graphql::SchemaCache,
     catalog: RwLock<Arc<Catalog>>,
     token_cache: Mutex<HashMap<String, (Instant, Option<TokenRecord>)>>,
 }
@@ -52,11 +54,13 @@ impl AppState {
         AppState {
             audit: AuditLog::start(state.clone()),
             db,
-
             state,
             trusted_proxies: parse_nets(&config.security.trusted_proxies),
             ip_throttle: IpThrottle::default(),
             concurrency: Arc::new(tokio::sync::Semaphore::new(config.security.max_concurrency.max(1))),
+            graphql: crate::api::graphql::SchemaCache::new(crate::api::graphql::limits::Limits::from_config(
+                &config.graphql,
+            )),
             config,
             catalog_config,
             cursor_key: master_key.derive("cursor-v1"),

@@ -14,6 +14,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub security: SecurityConfig,
     pub catalog: CatalogSection,
+    pub graphql: GraphqlConfig,
     /// Directory relative paths are resolved against (the config file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -141,8 +142,37 @@ impl Default for CatalogSection {
     }
 }
 
+/// GraphQL protections.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlConfig {
+    /// Deepest field nesting (`{ a { b } }` is 2).
+    pub max_depth: usize,
+    /// Cost limit: list fields cost their requested rows, times their children.
+    pub max_complexity: u64,
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+    /// Directives per field.
+    pub max_directives: usize,
+    /// Brackets open at once in the raw query text (checked before parsing).
+    pub max_nesting: usize,
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        GraphqlConfig {
+            max_depth: 5,
+            max_complexity: 10_000,
+            max_aliases: 30,
+            max_root_fields: 10,
+            max_directives: 5,
+            max_nesting: 64,
+        }
+    }
+}
+
 /// Sections that environment variables may address.
-const SECTIONS: &[&str] = &["database", "server", "security", "catalog"];
+const SECTIONS: &[&str] = &["database", "server", "security", "catalog", "graphql"];
 
 impl Config {
     /// Load `file` (if any), then apply environment overrides.

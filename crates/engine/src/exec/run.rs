@@ -109,7 +109,6 @@ fn output_owned(node: &Node, mut row: Row) -> Object {
 }
 
 /// The output columns of a raw row, by name.
-
 pub fn output(node: &Node, row: &Row) -> Object {
     node.output.iter().map(|(name, pos)| (name.clone(), row[*pos].clone())).collect()
 }

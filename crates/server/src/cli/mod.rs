@@ -51,6 +51,8 @@ pub enum Command {
     Groups(defs::DefCommand),
     /// Print the catalog (resources, columns, relations) as JSON.
     Schema,
+    /// Print the OpenAPI 3.1 document of an admin token (every non-sensitive table).
+    Openapi,
     /// Load the Perfex-shaped demo schema and data into the configured database.
     DemoLoad {
         /// Data volume (1 ≈ 2,000 clients and 20,000 invoices).
@@ -82,6 +84,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Groups(cmd) => defs::run(&cli, Kind::Group, cmd).await,
 
         Command::Schema => schema(&cli).await,
+        Command::Openapi => openapi(&cli).await,
         Command::DemoLoad { scale } => demo_load(&cli, *scale).await,
     };
     match result {
@@ -118,6 +121,22 @@ async fn schema(cli: &Cli) -> Result<(), String> {
         )
         .unwrap_or_default()
     );
+    Ok(())
+}
+
+async fn openapi(cli: &Cli) -> Result<(), String> {
+    let cfg = cli.config()?;
+    let (db, _) = crate::startup::connect(&cfg).await?;
+    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?)
+        .await
+        .map_err(|e| e.to_string())?;
+    let admin = databuilder_engine::principal::Principal {
+        token_id: 0,
+        name: "cli".into(),
+        policy: databuilder_engine::principal::Policy { admin: true, ..Default::default() },
+    };
+    let ctx = databuilder_engine::plan::Ctx { catalog: &catalog, principal: &admin, cursor_key: b"" };
+    println!("{}", serde_json::to_string_pretty(&crate::api::openapi::document(ctx, &catalog)).unwrap_or_default());
     Ok(())
 }
 

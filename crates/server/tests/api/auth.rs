@@ -133,3 +133,25 @@ mod propagation {
 
     each_dialect!(revocation_reaches_a_warm_cache_within_five_seconds);
 }
+
+mod openapi {
+    use super::*;
+
+    async fn openapi_is_exactly_what_the_token_may_do(app: &TestApp) {
+        let t = app.token(&["--table", "invoices:r", "--table", "taxes:crud"]).await;
+        let doc = app.get_as(&t, "/openapi.json").await.json();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+        assert_eq!(paths, ["/invoices", "/invoices/{id}", "/taxes", "/taxes/{id}"]);
+        assert!(doc["paths"]["/invoices"]["post"].is_null(), "no create permission, no POST");
+        assert!(doc["paths"]["/taxes"]["post"].is_object());
+        assert!(doc["paths"]["/taxes/{id}"]["delete"].is_object());
+        let props = doc["components"]["schemas"]["invoices"]["properties"].as_object().unwrap();
+        assert!(props.contains_key("total") && !props.contains_key("hash"), "secret columns are not described");
+        assert_eq!(props["total"]["format"], "decimal");
+        let admin = app.get("/openapi.json").await.json();
+        assert!(admin["paths"]["/staff"].is_null(), "sensitive tables are absent");
+    }
+
+    each_dialect!(openapi_is_exactly_what_the_token_may_do);
+}

@@ -155,7 +155,6 @@ async fn date_buckets_on_every_dialect(app: &TestApp) {
         ("week", Box::new(move |r| format!("{}-W{:02}", date(r).iso_week().year(), date(r).iso_week().week()))),
         ("month", Box::new(move |r| date(r).format("%Y-%m").to_string())),
         ("quarter", Box::new(move |r| format!("{}-Q{}", date(r).year(), date(r).month().div_ceil(3)))),
-
         ("year", Box::new(move |r| date(r).format("%Y").to_string())),
     ];
     for (bucket, key) in buckets {

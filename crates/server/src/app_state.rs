@@ -21,6 +21,18 @@ use crate::state::tokens::TokenRecord;
 /// How long a token lookup is trusted; revocations reach every instance within it.
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 
+/// The saved definitions GraphQL exposes as root fields, refreshed every few
+/// seconds; the `Arc` changes only when a definition changed, so cached schemas
+/// stay valid until then.
+#[derive(Debug, Default, PartialEq)]
+pub struct Definitions {
+    pub views: Vec<databuilder_engine::views::ViewDef>,
+    pub reports: Vec<databuilder_engine::views::ReportDef>,
+}
+
+/// How long a definitions snapshot is trusted.
+const DEFINITIONS_TTL: Duration = Duration::from_secs(5);
+
 /// The shared application state.
 pub struct AppState {
     pub db: Db,
@@ -38,6 +50,7 @@ pub struct AppState {
     pub graphql: crate::api::graphql::SchemaCache,
     catalog: RwLock<Arc<Catalog>>,
     token_cache: Mutex<HashMap<String, (Instant, Option<TokenRecord>)>>,
+    definitions: tokio::sync::Mutex<(Option<Instant>, Arc<Definitions>)>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -67,6 +80,7 @@ impl AppState {
             master_key,
             catalog: RwLock::new(Arc::new(catalog)),
             token_cache: Mutex::new(HashMap::new()),
+            definitions: tokio::sync::Mutex::new((None, Arc::new(Definitions::default()))),
         }
     }
 
@@ -88,6 +102,27 @@ impl AppState {
             *c = Arc::new(fresh);
         }
         Ok(n)
+    }
+
+    /// The saved views and reports, re-read at most every few seconds.
+    pub async fn definitions(&self) -> Arc<Definitions> {
+        use crate::state::definitions::Kind;
+        let mut guard = self.definitions.lock().await;
+        if guard.0.is_some_and(|at| at.elapsed() < DEFINITIONS_TTL) {
+            return guard.1.clone();
+        }
+        let fresh = match (self.state.definitions(Kind::View).await, self.state.definitions(Kind::Report).await) {
+            (Ok(views), Ok(reports)) => Definitions { views, reports },
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "reading saved definitions failed");
+                return guard.1.clone();
+            }
+        };
+        if *guard.1 != fresh {
+            guard.1 = Arc::new(fresh);
+        }
+        guard.0 = Some(Instant::now());
+        guard.1.clone()
     }
 
     /// A token by hash, through a short cache (negative answers are cached too).

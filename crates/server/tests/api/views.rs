@@ -248,3 +248,41 @@ each_dialect!(
     row_filtered_reports_and_groups,
     apply_names_the_line,
 );
+
+mod graphql_roots {
+    use super::*;
+    use reqwest::Method;
+
+    async fn gql(app: &TestApp, token: &str, query: &str) -> J {
+        let body = serde_json::json!({ "query": query });
+        let r = app.request(Method::POST, "/graphql", Some(token), Some(&body)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.json()
+    }
+
+    async fn views_and_reports_are_graphql_root_fields(app: &TestApp) {
+        with_definitions(app).await;
+
+        let j = gql(app, &app.admin, "{ view_client_invoices(params: {client: 3}, limit: 500) }").await;
+        let rows = j["data"]["view_client_invoices"].as_array().unwrap_or_else(|| panic!("{j}")).clone();
+        let rest = app.get("/views/client-invoices?client=3&per_page=500").await.rows();
+        assert_eq!(rows, rest, "the same rows as REST");
+        let j = gql(app, &app.admin, "{ report_overdue_by_agent }").await;
+        assert_eq!(j["data"]["report_overdue_by_agent"], app.get("/reports/overdue-by-agent").await.json());
+        let missing = gql(app, &app.admin, "{ view_client_invoices }").await;
+        assert!(missing["errors"][0]["message"].as_str().unwrap().contains("client"), "{missing}");
+        // A views-only token sees the view fields but no table fields.
+        let t = app.token(&["--scope", "views", "--view", "overdue-invoices"]).await;
+        let j = gql(app, &t, "{ view_overdue_invoices(limit: 5) }").await;
+        assert!(j["data"]["view_overdue_invoices"].is_array(), "{j}");
+        let j = gql(app, &t, "{ view_client_invoices(params: {client: 3}) }").await;
+        assert!(j["errors"].is_array(), "outside the allowlist the field does not exist: {j}");
+        let j = gql(app, &t, "{ invoices { id } }").await;
+        assert!(j["errors"].is_array());
+        let tables_only = app.token(&["--table", "invoices:r", "--scope", "tables"]).await;
+        let j = gql(app, &tables_only, "{ report_top_clients }").await;
+        assert!(j["errors"].is_array(), "no views scope, no report fields: {j}");
+    }
+
+    each_dialect!(views_and_reports_are_graphql_root_fields);
+}

@@ -21,7 +21,7 @@ use serde_json::json;
 use super::limits::Limits;
 use super::meta::Meta;
 use super::schema;
-use crate::app_state::AppState;
+use crate::app_state::{AppState, Definitions};
 
 /// Most schemas kept.
 pub const MAX_SCHEMAS: usize = 256;
@@ -39,7 +39,8 @@ struct Entry {
     used: u64,
 }
 
-type Key = (usize, String);
+/// (catalog snapshot, definitions snapshot, scope set).
+type Key = (usize, usize, String);
 
 /// Schemas per scope set, and the configured limits.
 pub struct SchemaCache {
@@ -69,13 +70,19 @@ impl std::fmt::Debug for SchemaCache {
 
 /// The exact scope set of a policy.
 fn scope_key(p: &Policy) -> String {
-    json!([p.admin, p.sandbox, p.scopes, p.tables, p.columns, p.allow_sensitive]).to_string()
+    json!([p.admin, p.sandbox, p.scopes, p.tables, p.columns, p.allow_sensitive, p.views]).to_string()
 }
 
 impl SchemaCache {
     /// The schema of `principal` over `catalog`, built on first use.
-    pub fn get(&self, app: &AppState, catalog: &Arc<Catalog>, principal: &Principal) -> Result<Built, SchemaError> {
-        let key = (Arc::as_ptr(catalog) as usize, scope_key(&principal.policy));
+    pub fn get(
+        &self,
+        app: &AppState,
+        catalog: &Arc<Catalog>,
+        defs: &Arc<Definitions>,
+        principal: &Principal,
+    ) -> Result<Built, SchemaError> {
+        let key = (Arc::as_ptr(catalog) as usize, Arc::as_ptr(defs) as usize, scope_key(&principal.policy));
         let tick = self.tick.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut entries) = self.entries.lock()
             && let Some(e) = entries.get_mut(&key)
@@ -83,7 +90,9 @@ impl SchemaCache {
             e.used = tick;
             return Ok(e.built.clone());
         }
-        let meta = Arc::new(Meta::build(app.ctx(catalog, principal)));
+        let ctx = app.ctx(catalog, principal);
+        let meta = Arc::new(Meta::build(ctx).with_definitions(ctx, defs));
+
         let built = Built { schema: schema::build(meta.clone(), &self.limits)?, meta };
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, e| Arc::ptr_eq(&e.catalog, catalog));

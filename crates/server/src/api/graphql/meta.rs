@@ -106,6 +106,10 @@ pub enum Root {
     Create(usize),
     Update(usize),
     Delete(usize),
+    /// `view_<slug>`: index into [`Meta::views`].
+    View(usize),
+    /// `report_<slug>`: index into [`Meta::reports`].
+    Report(usize),
 }
 
 /// The whole per-token model.
@@ -120,6 +124,10 @@ pub struct Meta {
     pub introspection: bool,
     /// Lower-case names of what this token may not see (error texts must not carry them).
     pub hidden: HashSet<String>,
+    /// Saved views this token may read (root fields `view_<slug>`).
+    pub views: Vec<databuilder_engine::views::ViewDef>,
+    /// Reports this token may run (root fields `report_<slug>`).
+    pub reports: Vec<databuilder_engine::views::ReportDef>,
 }
 
 impl Meta {
@@ -134,9 +142,42 @@ impl Meta {
         let query = query_roots(&tables);
         let mutation = mutation_roots(&tables);
         let p = &ctx.principal.policy;
-        let mut meta = Meta { tables, query, mutation, introspection: p.admin || p.sandbox, hidden: HashSet::new() };
+        let mut meta = Meta {
+            tables,
+            query,
+            mutation,
+            introspection: p.admin || p.sandbox,
+            hidden: HashSet::new(),
+            views: Vec::new(),
+            reports: Vec::new(),
+        };
         meta.hidden = hidden_names(ctx, &meta);
         meta
+    }
+
+    /// Add the saved views and reports the principal may read as root fields
+    /// (`view_<slug>`, `report_<slug>`; names sanitized, clashes skipped).
+    pub fn with_definitions(mut self, ctx: Ctx<'_>, defs: &crate::app_state::Definitions) -> Meta {
+        use databuilder_engine::views::view_principal;
+        let mut taken: HashSet<String> = self.query.iter().map(|(n, _)| n.clone()).collect();
+        for v in &defs.views {
+            let name = names::sanitize(&format!("view_{}", v.slug));
+            if view_principal(ctx.catalog, ctx.principal, v, true).is_ok() && taken.insert(name.clone()) {
+                self.query.push((name, Root::View(self.views.len())));
+                self.views.push(v.clone());
+            }
+        }
+        let p = &ctx.principal.policy;
+        if p.admin || p.sandbox || p.scopes.views {
+            for r in &defs.reports {
+                let name = names::sanitize(&format!("report_{}", r.slug));
+                if taken.insert(name.clone()) {
+                    self.query.push((name, Root::Report(self.reports.len())));
+                    self.reports.push(r.clone());
+                }
+            }
+        }
+        self
     }
 
     /// A root field by name (`mutation` selects the mutation root).

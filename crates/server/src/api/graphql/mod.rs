@@ -100,7 +100,8 @@ pub async fn post(State(app): State<Shared>, caller: Caller, body: Body) -> Resu
     let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout()).await?;
     let req = parse_body(&bytes)?;
     let catalog = app.catalog();
-    let built = app.graphql.get(&app, &catalog, &caller).map_err(|e| {
+    let defs = app.definitions().await;
+    let built = app.graphql.get(&app, &catalog, &defs, &caller).map_err(|e| {
         tracing::error!(error = %e.0, "building the GraphQL schema failed");
         Problem::internal()
     })?;

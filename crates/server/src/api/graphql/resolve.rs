@@ -256,3 +256,70 @@ async fn with_relations(call: &Call, meta: &Meta, t: &TableMeta, sel: &Sel, row:
         _ => row,
     }
 }
+
+/// `params: {name: value}` as the query-string pairs views and reports take.
+fn params(ctx: &ResolverContext<'_>) -> async_graphql::Result<Vec<(String, String)>> {
+    let Some(v) = ctx.args.get("params") else { return Ok(Vec::new()) };
+    match to_json(&v.as_value().clone()) {
+        J::Object(m) => Ok(m
+            .into_iter()
+            .map(|(k, v)| match v {
+                J::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect()),
+        J::Null => Ok(Vec::new()),
+        _ => Err(errors::coded("`params` must be an object of parameter values", "BAD_ARGUMENT")),
+    }
+}
+
+/// `view_<slug>(params:, limit:, page:, sort:)`: the saved view for the caller,
+/// narrowed like `GET /views/{slug}` (same planner, same grants).
+pub fn view(meta: Arc<Meta>, i: usize) -> impl Resolver {
+    move |ctx| {
+        let meta = meta.clone();
+        FieldFuture::new(async move {
+            use databuilder_engine::request::{CountMode, ListRequest, parse_list_query};
+            use databuilder_engine::views;
+            let call = ctx.data::<Call>()?;
+            let def = &meta.views[i];
+            let args = params(&ctx)?;
+            let int = |name: &str| {
+                ctx.args.get(name).and_then(|v| v.i64().ok()).map(|n| n.clamp(1, MAX_PER_PAGE as i64) as u32)
+            };
+            let mut caller = match ctx.args.get("sort").and_then(|v| v.string().ok().map(str::to_string)) {
+                Some(s) => {
+                    parse_list_query(&form_urlencoded::Serializer::new(String::new()).append_pair("sort", &s).finish())
+                        .map_err(|e| errors::plan(e.into()))?
+                }
+                None => ListRequest::default(),
+            };
+            caller.per_page = int("limit");
+            caller.page = int("page");
+            caller.count = CountMode::None;
+            let principal = views::view_principal(&call.catalog, &call.principal, def, true).map_err(errors::plan)?;
+            let base = views::compile_view(def, &args).map_err(errors::plan)?;
+            let req = views::narrow(base, &caller).map_err(errors::plan)?;
+            let pctx = call.app.ctx(&call.catalog, &principal);
+            let plan = plan::plan_list(pctx, &def.resource, &req).map_err(errors::plan)?;
+            let page =
+                exec::run_list(&call.app.db, &call.catalog, &plan, &call.app.cursor_key).await.map_err(errors::db)?;
+            Ok(Some(FieldValue::value(to_gql(&J::Array(page.rows.into_iter().map(J::Object).collect())))))
+        })
+    }
+}
+
+/// `report_<slug>(params:)`: the report for the caller, as `GET /reports/{slug}` answers it.
+pub fn report(meta: Arc<Meta>, i: usize) -> impl Resolver {
+    move |ctx| {
+        let meta = meta.clone();
+        FieldFuture::new(async move {
+            let call = ctx.data::<Call>()?;
+            let args = params(&ctx)?;
+            let out = crate::api::views::run_report(&call.app, &call.principal, &meta.reports[i].slug, &args, true)
+                .await
+                .map_err(|p| errors::coded(p.detail, "BAD_REQUEST"))?;
+            Ok(Some(FieldValue::value(to_gql(&out))))
+        })
+    }
+}

@@ -126,6 +126,28 @@ fn query(meta: &Arc<Meta>) -> Object {
             Root::Count(i) => {
                 filter_args(Field::new(name, TypeRef::named(TypeRef::INT), resolve::count(meta.clone(), i)))
             }
+            Root::View(i) => {
+                let f = Field::new(name, TypeRef::named(types::JSON), resolve::view(meta.clone(), i))
+                    .argument(
+                        InputValue::new("params", TypeRef::named(types::JSON))
+                            .description("The view's parameters, by name."),
+                    )
+                    .argument(
+                        InputValue::new("limit", TypeRef::named(TypeRef::INT)).description("Rows, 1 to 500 (25)."),
+                    )
+                    .argument(InputValue::new("page", TypeRef::named(TypeRef::INT)))
+                    .argument(InputValue::new("sort", TypeRef::named(TypeRef::STRING)));
+                q = q.field(f.description(format!("Saved view `{}`: its rows as JSON.", meta.views[i].slug)));
+                continue;
+            }
+            Root::Report(i) => {
+                let f = Field::new(name, TypeRef::named(types::JSON), resolve::report(meta.clone(), i)).argument(
+                    InputValue::new("params", TypeRef::named(types::JSON))
+                        .description("The report's parameters, by name."),
+                );
+                q = q.field(f.description(format!("Report `{}`: `{{data, meta}}` as JSON.", meta.reports[i].slug)));
+                continue;
+            }
             _ => continue,
         };
         q = q.field(f.description(format!("`{}`", meta.tables[table_of(*root)].resource)));
@@ -167,5 +189,6 @@ fn mutation(meta: &Arc<Meta>) -> Object {
 fn table_of(root: Root) -> usize {
     match root {
         Root::List(i) | Root::One(i) | Root::Count(i) | Root::Create(i) | Root::Update(i) | Root::Delete(i) => i,
+        Root::View(_) | Root::Report(_) => 0,
     }
 }

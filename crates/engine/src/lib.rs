@@ -18,6 +18,8 @@ pub mod exec;
 pub mod plan;
 pub mod principal;
 pub mod request;
+pub mod sandbox;
+
 pub mod sql;
 pub mod value;
 pub mod views;

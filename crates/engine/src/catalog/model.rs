@@ -78,6 +78,8 @@ pub struct Column {
     pub secret: bool,
     /// Declared maximum length in characters, for text columns.
     pub max_len: Option<usize>,
+    /// Personal data, replaced by fakes for sandbox tokens.
+    pub pii: Option<crate::sandbox::Pii>,
 }
 
 /// Whether a relation points at one row or many.

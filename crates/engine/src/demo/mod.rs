@@ -24,7 +24,7 @@ pub mod schema;
 mod tables_core;
 mod tables_sales;
 mod tables_work;
-mod words;
+pub(crate) mod words;
 
 #[cfg(test)]
 mod tests;

@@ -105,12 +105,33 @@ pub fn shape<'a>(
 
 /// The output columns of a raw row, by name, moving the values out.
 fn output_owned(node: &Node, mut row: Row) -> Object {
-    node.output.iter().map(|(name, pos)| (name.clone(), std::mem::take(&mut row[*pos]))).collect()
+    let values = node.output.iter().map(|(_, pos)| std::mem::take(&mut row[*pos]));
+    named(node, values)
 }
 
 /// The output columns of a raw row, by name.
 pub fn output(node: &Node, row: &Row) -> Object {
-    node.output.iter().map(|(name, pos)| (name.clone(), row[*pos].clone())).collect()
+    named(node, node.output.iter().map(|(_, pos)| row[*pos].clone()))
+}
+
+/// Output values by name; a sandbox principal's PII replaced by fakes.
+fn named(node: &Node, values: impl Iterator<Item = J>) -> Object {
+    match &node.mask {
+        None => node.output.iter().map(|(n, _)| n.clone()).zip(values).collect(),
+        Some(m) => node
+            .output
+            .iter()
+            .zip(values)
+            .zip(&m.pii)
+            .map(|(((n, _), v), pii)| {
+                let v = match pii {
+                    Some(p) => m.masker.mask(*p, v),
+                    None => v,
+                };
+                (n.clone(), v)
+            })
+            .collect(),
+    }
 }
 
 fn distinct_keys(rows: &[Row], pos: usize) -> Vec<J> {
@@ -149,5 +170,15 @@ pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::views::ReportP
     let kinds: Vec<Option<ColumnKind>> = plan.kinds(catalog).into_iter().map(Some).collect();
     let rows = db.fetch_all(&crate::sql::render_report(catalog, plan), &kinds).await?;
     let labels = plan.labels();
-    Ok(rows.into_iter().map(|r| labels.iter().cloned().zip(r).collect()).collect())
+    let mask = |i: usize, v: J| match &plan.mask {
+        Some(m) => match m.pii[i] {
+            Some(p) => m.masker.mask(p, v),
+            None => v,
+        },
+        None => v,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| labels.iter().cloned().zip(r.into_iter().enumerate().map(|(i, v)| mask(i, v))).collect())
+        .collect())
 }

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 
 pub use cond::{CmpOp, Cond, OrderKey, Select, like_escape};
 pub use permissions::Action;
-pub use read::{Include, ListPlan, Node, include_specs, plan_get, plan_list};
+pub use read::{Include, ListPlan, Mask, Node, include_specs, plan_get, plan_list};
+
 pub use write::{WritePlan, WriteRow, plan_create, plan_delete, plan_update};
 
 use crate::catalog::Catalog;

@@ -15,6 +15,16 @@ pub struct Node {
     /// (output name, position in `select.columns`); other selected columns are hidden keys.
     pub output: Vec<(String, usize)>,
     pub includes: Vec<Include>,
+    /// Sandbox principals: the PII kind of each output column, and the masker.
+    pub mask: Option<Mask>,
+}
+
+/// What the executor replaces in a sandbox principal's rows.
+#[derive(Debug, Clone)]
+pub struct Mask {
+    /// Aligned with `Node::output`.
+    pub pii: Vec<Option<crate::sandbox::Pii>>,
+    pub masker: crate::sandbox::Masker,
 }
 
 /// An embedded relation: child rows whose `child_key` equals the parent's `parent_key`.
@@ -166,7 +176,12 @@ pub(crate) fn node(
         }
         None => visible_columns(ctx, t),
     };
-    let output = columns.iter().enumerate().map(|(pos, &c)| (t.columns[c].name.clone(), pos)).collect();
+    let output: Vec<(String, usize)> =
+        columns.iter().enumerate().map(|(pos, &c)| (t.columns[c].name.clone(), pos)).collect();
+    let mask = ctx.principal.policy.sandbox.then(|| Mask {
+        pii: columns.iter().map(|&c| t.columns[c].pii).collect(),
+        masker: crate::sandbox::Masker::new(ctx.cursor_key),
+    });
     let pk_order = t.primary_key.iter().map(|&col| OrderKey { col, desc: false }).collect();
     let mut select = Select { table: idx, columns, filter: Vec::new(), order: pk_order, limit: None, offset: 0 };
     let mut out = Vec::new();
@@ -176,7 +191,7 @@ pub(crate) fn node(
             .ok_or_else(|| PlanError::param(param, format!("unknown relation `{}` on `{}`", spec.name, t.resource)))?;
         out.push(include(ctx, &mut select, rel, spec, param)?);
     }
-    Ok(Node { select, output, includes: out })
+    Ok(Node { select, output, includes: out, mask })
 }
 
 fn include(

@@ -64,7 +64,8 @@ pub fn plan_create(ctx: Ctx<'_>, resource: &str, rows: &[Map<String, J>], batch:
     if !errors.is_empty() {
         return Err(PlanError::Invalid(errors));
     }
-    Ok(WritePlan { table: idx, rows: out, target: Vec::new(), read_back: read_back(ctx, idx)? })
+    let read_back = shown_as_given(read_back(ctx, idx)?, &out);
+    Ok(WritePlan { table: idx, rows: out, target: Vec::new(), read_back })
 }
 
 /// Plan updating the row `id` with the given columns (PUT and PATCH alike).
@@ -82,7 +83,9 @@ pub fn plan_update(ctx: Ctx<'_>, resource: &str, id: &str, body: &Map<String, J>
     if !errors.is_empty() {
         return Err(PlanError::Invalid(errors));
     }
-    Ok(WritePlan { table: idx, rows: vec![values], target, read_back: read_back(ctx, idx)? })
+    let rows = vec![values];
+    let read_back = shown_as_given(read_back(ctx, idx)?, &rows);
+    Ok(WritePlan { table: idx, rows, target, read_back })
 }
 
 /// Plan deleting the row `id`.
@@ -91,6 +94,20 @@ pub fn plan_delete(ctx: Ctx<'_>, resource: &str, id: &str) -> Result<WritePlan, 
     let t = ctx.catalog.table(idx);
     let target = id_filter(ctx, t, id)?;
     Ok(WritePlan { table: idx, rows: Vec::new(), target, read_back: read_back(ctx, idx)? })
+}
+
+/// A sandbox write answers with what would have been written: the columns the
+/// caller gave are shown as given; every other PII column stays masked.
+fn shown_as_given(mut node: Node, rows: &[WriteRow]) -> Node {
+    if let Some(mask) = node.mask.as_mut() {
+        for (i, (_, pos)) in node.output.iter().enumerate() {
+            let col = node.select.columns[*pos];
+            if rows.iter().any(|r| r.iter().any(|(c, _)| *c == col)) {
+                mask.pii[i] = None;
+            }
+        }
+    }
+    node
 }
 
 fn read_back(ctx: Ctx<'_>, idx: usize) -> Result<Node, PlanError> {

@@ -51,7 +51,7 @@ pub struct Metric {
 }
 
 /// A planned report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ReportPlan {
     pub table: usize,
     pub filter: Vec<Cond>,
@@ -62,6 +62,8 @@ pub struct ReportPlan {
     /// (output column index: groups then metrics, descending).
     pub order: Vec<(usize, bool)>,
     pub limit: Option<u64>,
+    /// Sandbox principals: PII labels and money figures are replaced (aligned with `labels`).
+    pub mask: Option<crate::plan::Mask>,
 }
 
 impl ReportPlan {
@@ -186,7 +188,19 @@ pub fn plan_report(
         having: Vec::new(),
         order: Vec::new(),
         limit: None,
+        mask: None,
     };
+    if ctx.principal.policy.sandbox {
+        let t = ctx.catalog.table(table);
+        let groups = plan.groups.iter().map(|g| if g.bucket.is_some() { None } else { t.columns[g.col].pii });
+        let metrics = plan.metrics.iter().map(|m| match (m.func, m.col) {
+            (MetricFn::Count | MetricFn::CountDistinct, _) | (_, None) => None,
+            (_, Some(c)) => t.columns[c].pii,
+        });
+        let pii = groups.chain(metrics).collect();
+        plan.mask = Some(crate::plan::Mask { pii, masker: crate::sandbox::Masker::new(ctx.cursor_key) });
+    }
+
     plan.having = having(ctx.catalog, &plan, &def.having)?;
     plan.order = order(&plan, def.sort.as_deref())?;
     plan.limit = Some(def.limit.unwrap_or(MAX_REPORT_ROWS).min(MAX_REPORT_ROWS) as u64);

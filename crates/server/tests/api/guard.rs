@@ -208,3 +208,53 @@ each_dialect!(
     router_errors_carry_headers,
     mysql_zero_dates_are_null,
 );
+
+mod sandbox {
+    use super::*;
+
+    /// A sandbox token never sees real personal data: not in REST, CSV, GraphQL or reports.
+    async fn sandbox_responses_carry_fake_personal_data(app: &TestApp) {
+        let sb = app.token(&["--sandbox"]).await;
+        let real = app.get("/clients?per_page=50&sort=userid").await.rows();
+        let fake = app.get_as(&sb, "/clients?per_page=50&sort=userid").await.rows();
+        assert_eq!(real.len(), fake.len());
+        for (r, f) in real.iter().zip(&fake) {
+            assert_eq!(r["userid"], f["userid"], "keys are kept");
+            if r["company"].is_string() {
+                assert_ne!(r["company"], f["company"]);
+            }
+            if r["phonenumber"].is_string() {
+                assert!(f["phonenumber"].as_str().unwrap().starts_with("+1 555"), "{f}");
+            }
+        }
+        let again = app.get_as(&sb, "/clients?per_page=50&sort=userid").await.rows();
+        assert_eq!(fake, again, "one real value, one fake value");
+        let leads = app.get_as(&sb, "/leads?per_page=20&filter[email.is_null]=false").await.rows();
+        assert!(leads.iter().all(|l| l["email"].as_str().unwrap().ends_with("@example.com")));
+        let inv = app.get("/invoices/1").await.json()["data"]["total"].clone();
+        let sb_inv = app.get_as(&sb, "/invoices/1").await.json()["data"]["total"].clone();
+        assert_ne!(inv, sb_inv, "amounts are randomized too");
+        let csv = app.get_as(&sb, "/clients?format=csv&fields=userid,company").await.text;
+        for r in &real {
+            if let Some(c) = r["company"].as_str() {
+                assert!(!csv.contains(c), "real company {c} in the sandbox CSV");
+            }
+        }
+        let body = serde_json::json!({"query": "{ clients(limit: 50, sort: \"userid\") { userid company } }"});
+        let g = app.request(Method::POST, "/graphql", Some(&sb), Some(&body)).await.json();
+        for (r, f) in real.iter().zip(g["data"]["clients"].as_array().unwrap()) {
+            if r["company"].is_string() {
+                assert_ne!(r["company"], f["company"], "GraphQL is masked alike");
+            }
+        }
+        databuilder::cli::defs::apply_built_in(&app.state.state, &app.state.catalog()).await.unwrap();
+        let admin_report = app.get("/reports/top-clients").await.json();
+        let sb_report = app.get_as(&sb, "/reports/top-clients").await.json();
+        assert_ne!(
+            admin_report["data"][0]["sum(total)"], sb_report["data"][0]["sum(total)"],
+            "report money figures too"
+        );
+    }
+
+    each_dialect!(sandbox_responses_carry_fake_personal_data);
+}

@@ -149,7 +149,8 @@ fn run_wrk(w: &Workload, script: &FsPath, run_for: Duration) -> Stats {
         .output()
         .expect("run wrk");
     let text = String::from_utf8_lossy(&out.stdout);
-    parse_wrk(&text).unwrap_or_else(|| panic!("cannot read wrk's output:\n{text}\n{}", String::from_utf8_lossy(&out.stderr)))
+    parse_wrk(&text)
+        .unwrap_or_else(|| panic!("cannot read wrk's output:\n{text}\n{}", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Every workload gets a `request()` function, so all are generated the same way:

@@ -109,20 +109,18 @@ pub async fn prepare() -> Result<Maria, String> {
 
 /// Whether the marker table says a scale-1 load completed.
 async fn loaded(admin: &MySqlPool, name: &str) -> bool {
-    let exists: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-    )
-    .bind(name)
-    .bind(MARKER)
-    .fetch_one(admin)
-    .await
-    .unwrap_or(0);
+    let exists: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?")
+            .bind(name)
+            .bind(MARKER)
+            .fetch_one(admin)
+            .await
+            .unwrap_or(0);
     if exists == 0 {
         return false;
     }
     let sql = format!("SELECT COUNT(*) FROM `{name}`.`{MARKER}` WHERE scale = ?");
-    let rows: i64 =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(DEMO_SCALE).fetch_one(admin).await.unwrap_or(0);
+    let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(DEMO_SCALE).fetch_one(admin).await.unwrap_or(0);
     rows > 0
 }
 
@@ -160,4 +158,17 @@ async fn global_variable(admin: &MySqlPool, name: &str) -> Option<String> {
 pub async fn com_select(admin: &MySqlPool) -> u64 {
     let row = sqlx::query("SHOW GLOBAL STATUS LIKE 'Com_select'").fetch_one(admin).await.expect("read Com_select");
     row.try_get::<String, _>(1).ok().and_then(|v| v.parse().ok()).expect("Com_select is a number")
+}
+
+/// The URL without its password, for the report.
+pub fn redacted(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => match rest.split_once('@') {
+            Some((user, host)) if user.contains(':') => {
+                format!("{scheme}://{}:***@{host}", user.split(':').next().unwrap_or(""))
+            }
+            _ => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
 }

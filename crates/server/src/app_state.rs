@@ -46,10 +46,13 @@ pub struct AppState {
     pub concurrency: Arc<tokio::sync::Semaphore>,
     /// Stage 6's batched, hash-chained writer.
     pub audit: AuditLog,
+    /// Stage 4's group-committing counter.
+    pub rate: crate::state::rate::RateCounter,
     /// GraphQL schemas per token scope set, and the GraphQL limits.
     pub graphql: crate::api::graphql::SchemaCache,
     catalog: RwLock<Arc<Catalog>>,
-    token_cache: Mutex<HashMap<String, (Instant, Option<TokenRecord>)>>,
+    token_cache: Mutex<HashMap<String, (Instant, Option<Arc<(TokenRecord, Arc<Principal>)>>)>>,
+
     definitions: tokio::sync::Mutex<(Option<Instant>, Arc<Definitions>)>,
 }
 
@@ -66,6 +69,8 @@ impl AppState {
     ) -> AppState {
         AppState {
             audit: AuditLog::start(state.clone()),
+            rate: crate::state::rate::RateCounter::start(state.clone()),
+
             db,
             state,
             trusted_proxies: parse_nets(&config.security.trusted_proxies),
@@ -126,14 +131,18 @@ impl AppState {
     }
 
     /// A token by hash, through a short cache (negative answers are cached too).
-    pub async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, DbError> {
+    /// The record and its principal are shared, not cloned, per request.
+    pub async fn token(&self, hash: &str) -> Result<Option<Arc<(TokenRecord, Arc<Principal>)>>, DbError> {
         if let Ok(cache) = self.token_cache.lock()
             && let Some((at, rec)) = cache.get(hash)
             && at.elapsed() < TOKEN_CACHE_TTL
         {
             return Ok(rec.clone());
         }
-        let rec = self.state.token_by_hash(hash).await?;
+        let rec = self.state.token_by_hash(hash).await?.map(|r| {
+            let p = Arc::new(r.principal());
+            Arc::new((r, p))
+        });
         if let Ok(mut cache) = self.token_cache.lock() {
             if cache.len() > 10_000 {
                 cache.clear();

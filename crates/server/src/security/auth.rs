@@ -4,7 +4,6 @@
 //! every request (`X-Signature`, `X-Timestamp` within the window, a fresh
 //! `X-Nonce`). The principal goes into the request extensions.
 
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
@@ -62,18 +61,20 @@ pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -
         Ok(r) => r,
         Err(e) => return reject("auth", Problem::from(e)),
     };
-    let Some(record) = record else { return unauthorized("unknown token") };
+    let Some(entry) = record else { return unauthorized("unknown token") };
+    let (record, principal) = (&entry.0, &entry.1);
     if !record.active() {
         return unauthorized("token expired or revoked");
     }
     let mut req = match &record.hmac_secret {
-        Some(sealed) => match verify_signature(&app, &record, sealed, req).await {
+        Some(sealed) => match verify_signature(&app, record, sealed, req).await {
             Ok(req) => req,
             Err(res) => return res,
         },
         None => req,
     };
-    req.extensions_mut().insert(Arc::new(record.principal()));
+    req.extensions_mut().insert(principal.clone());
+
     let mut res = next.run(req).await;
     res.extensions_mut().insert(TokenId(record.id));
     res

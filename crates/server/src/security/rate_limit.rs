@@ -39,7 +39,7 @@ pub async fn limit(State(app): State<Shared>, mut req: Request, next: Next) -> R
     let now = chrono::Utc::now().timestamp();
     let win = now - now.rem_euclid(60);
     let reset = (win + 60 - now) as u64;
-    let n = match app.state.count_request(&format!("token:{}", p.token_id), win).await {
+    let n = match app.rate.count(&format!("token:{}", p.token_id), win).await {
         Ok(n) => n,
         Err(e) => {
             tracing::error!(error = %e, "rate limiter store unavailable: failing closed");

@@ -33,6 +33,9 @@ pub struct Definitions {
 /// How long a definitions snapshot is trusted.
 const DEFINITIONS_TTL: Duration = Duration::from_secs(5);
 
+/// A token record and its principal, shared by every request that presents it.
+pub type CachedToken = Arc<(TokenRecord, Arc<Principal>)>;
+
 /// The shared application state.
 pub struct AppState {
     pub db: Db,
@@ -48,10 +51,12 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Stage 4's group-committing counter.
     pub rate: crate::state::rate::RateCounter,
+    /// Stage 4's last counts per token (whether a read may run while counting).
+    pub rate_hints: crate::security::rate_limit::RateHints,
     /// GraphQL schemas per token scope set, and the GraphQL limits.
     pub graphql: crate::api::graphql::SchemaCache,
     catalog: RwLock<Arc<Catalog>>,
-    token_cache: Mutex<HashMap<String, (Instant, Option<Arc<(TokenRecord, Arc<Principal>)>>)>>,
+    token_cache: Mutex<HashMap<String, (Instant, Option<CachedToken>)>>,
 
     definitions: tokio::sync::Mutex<(Option<Instant>, Arc<Definitions>)>,
 }
@@ -70,6 +75,7 @@ impl AppState {
         AppState {
             audit: AuditLog::start(state.clone()),
             rate: crate::state::rate::RateCounter::start(state.clone()),
+            rate_hints: Default::default(),
 
             db,
             state,
@@ -132,7 +138,7 @@ impl AppState {
 
     /// A token by hash, through a short cache (negative answers are cached too).
     /// The record and its principal are shared, not cloned, per request.
-    pub async fn token(&self, hash: &str) -> Result<Option<Arc<(TokenRecord, Arc<Principal>)>>, DbError> {
+    pub async fn token(&self, hash: &str) -> Result<Option<CachedToken>, DbError> {
         if let Ok(cache) = self.token_cache.lock()
             && let Some((at, rec)) = cache.get(hash)
             && at.elapsed() < TOKEN_CACHE_TTL

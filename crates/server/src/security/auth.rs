@@ -4,7 +4,6 @@
 //! every request (`X-Signature`, `X-Timestamp` within the window, a fresh
 //! `X-Nonce`). The principal goes into the request extensions.
 
-
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::header;

@@ -124,7 +124,6 @@ const KINDS: [Option<ColumnKind>; 13] = [
     Some(ColumnKind::Text),
 ];
 
-const INSERT: &str = concat!("INSERT INTO {t} (", columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 const LOCK_SQLITE: &str = "UPDATE {t} SET id = id WHERE 1 = 0";
 const LOCK_POSTGRES: &str = "LOCK TABLE {t} IN EXCLUSIVE MODE";
 const HEAD: &str = "SELECT id, hash FROM {t} ORDER BY id DESC LIMIT 1";
@@ -223,7 +222,7 @@ impl Entry {
         Some((int(0)?, entry, text(11)?, text(12)?))
     }
 
-    /// The bound values of [`INSERT`].
+    /// The bound values of one row, in [`NAMES`] order.
     fn params(&self, id: i64, prev_hash: &str, hash: &str) -> Vec<Value> {
         let text = |s: &str| Value::Text(s.to_string());
         vec![
@@ -390,12 +389,17 @@ async fn append_in(tx: &mut Tx, state: &State, records: &[AuditRecord]) -> Resul
     let Some((mut id, mut prev)) = lock_head(tx, d, &table).await? else {
         return Ok(false);
     };
+    let mut rows = Vec::with_capacity(records.len());
     for r in records {
         let entry = Entry::from_record(r);
         id += 1;
         let hash = chain_hash(&prev, id, &entry);
-        tx.execute(&Sql::fixed_table(d, INSERT, &table, entry.params(id, &prev, &hash))).await?;
+        rows.push(entry.params(id, &prev, &hash));
         prev = hash;
+    }
+    // Multi-row INSERTs: one statement per 100 records instead of one per record.
+    for chunk in rows.chunks(100) {
+        tx.execute(&databuilder_engine::sql::render_insert_rows(d, &table, &NAMES, chunk)).await?;
     }
     Ok(true)
 }

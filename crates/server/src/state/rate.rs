@@ -129,7 +129,6 @@ impl State {
         Ok(out)
     }
 
-
     /// Delete windows that started before `before` (unix seconds).
     pub async fn purge_rate_windows(&self, before: i64) -> Result<u64, DbError> {
         let sql = Sql::fixed_table(self.db.dialect(), PURGE, &self.table("api_rate"), vec![Value::Int(before)]);

@@ -333,3 +333,40 @@ fn metric_expr(b: &mut Builder, t: &Table, m: &Metric) {
     };
     b.push(open).ident(&t.columns[c].name).push(close);
 }
+
+/// Add to counters in one statement: `(bucket, win, n)` rows upserted with
+/// `n = n + excluded.n`. SQLite and PostgreSQL return `bucket, win, n`; MySQL
+/// cannot, so [`render_counter_read`] reads the rows back in the same transaction
+/// (they stay locked until commit).
+pub fn render_counter_upsert(dialect: Dialect, table: &str, rows: &[(String, i64, i64)]) -> Sql {
+    let mut b = Builder::new(dialect);
+    b.push("INSERT INTO ").ident(table).push(" (bucket, win, n) VALUES ");
+    for (i, (bucket, win, n)) in rows.iter().enumerate() {
+        b.push(if i == 0 { "(" } else { ", (" });
+        b.param(Value::Text(bucket.clone()))
+            .push(", ")
+            .param(Value::Int(*win))
+            .push(", ")
+            .param(Value::Int(*n))
+            .push(")");
+    }
+    if dialect == Dialect::MySql {
+        b.push(" ON DUPLICATE KEY UPDATE n = n + VALUES(n)");
+    } else {
+        b.push(" ON CONFLICT (bucket, win) DO UPDATE SET n = ")
+            .ident(table)
+            .push(".n + excluded.n RETURNING bucket, win, n");
+    }
+    b.finish()
+}
+
+/// Read counters back: `SELECT bucket, win, n FROM t WHERE (bucket = ? AND win = ?) OR …`.
+pub fn render_counter_read(dialect: Dialect, table: &str, keys: &[(String, i64)]) -> Sql {
+    let mut b = Builder::new(dialect);
+    b.push("SELECT bucket, win, n FROM ").ident(table).push(" WHERE ");
+    for (i, (bucket, win)) in keys.iter().enumerate() {
+        b.push(if i == 0 { "(" } else { " OR (" });
+        b.push("bucket = ").param(Value::Text(bucket.clone())).push(" AND win = ").param(Value::Int(*win)).push(")");
+    }
+    b.finish()
+}

@@ -2,27 +2,24 @@
 //! request in the state database, so every instance shares the limit. The caller
 //! fails closed: an error here is a 503, never a pass.
 //!
-//! Group commit: requests queue their increments and one writer runs everything
-//! queued as consecutive UPSERTs inside one transaction. Each request still gets
-//! its own atomic UPSERT and the exact count it produced (the database serialises
-//! the transactions of every instance), but a burst pays for one commit instead
-//! of one per request — on SQLite one write lock, on MySQL/PostgreSQL one log
-//! flush.
+//! Group commit: requests queue their increments and one writer turns everything
+//! queued into one transaction with one multi-row UPSERT (a row per token and
+//! window, adding that token's queued requests). Every increment is atomic and
+//! each request gets the exact count it produced (the database serialises the
+//! transactions of every instance), but a burst pays for one statement and one
+//! commit instead of one per request — on SQLite one write lock, on
+//! MySQL/PostgreSQL one log flush.
 
 use std::time::Duration;
 
-use databuilder_engine::catalog::Dialect;
+use databuilder_engine::catalog::{ColumnKind, Dialect};
 use databuilder_engine::exec::{DbError, as_i64};
-use databuilder_engine::sql::Sql;
+use databuilder_engine::sql::{Sql, render_counter_read, render_counter_upsert};
 use databuilder_engine::value::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::State;
 
-/// Adds `k` (the requests of one bucket in this batch) and returns the new count.
-const UPSERT_RETURNING: &str = "INSERT INTO {t} (bucket, win, n) VALUES (?, ?, ?) ON CONFLICT (bucket, win) DO UPDATE SET n = {t}.n + ? RETURNING n";
-/// MySQL reports `LAST_INSERT_ID(expr)` in the statement's OK packet: one round trip.
-const UPSERT_MYSQL: &str = "INSERT INTO {t} (bucket, win, n) VALUES (?, ?, LAST_INSERT_ID(?)) ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(n + ?)";
 const PURGE: &str = "DELETE FROM {t} WHERE win < ?";
 
 /// Most increments in one transaction.
@@ -96,36 +93,43 @@ async fn writer(state: State, mut rx: mpsc::Receiver<Job>) {
 }
 
 impl State {
-    /// One transaction: one atomic UPSERT per bucket and window of the batch, adding
-    /// as many requests as the batch holds for it; each request gets its own count
-    /// (`n - k + 1` … `n`, in arrival order), exactly as if counted one by one.
+    /// One transaction holding one multi-row UPSERT: each bucket and window of the
+    /// batch gets as many requests as the batch holds for it, atomically; each
+    /// request gets its own count (`n - k + 1` … `n`, in arrival order), exactly as
+    /// if counted one by one.
     async fn count_batch(&self, jobs: &[Job]) -> Result<Vec<i64>, DbError> {
         let d = self.db.dialect();
         let t = self.table("api_rate");
-        let mut groups: Vec<(&str, i64, Vec<usize>)> = Vec::new();
+        let mut groups: Vec<(String, i64, Vec<usize>)> = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             match groups.iter_mut().find(|(b, w, _)| *b == job.bucket && *w == job.win) {
                 Some(g) => g.2.push(i),
-                None => groups.push((&job.bucket, job.win, vec![i])),
+                None => groups.push((job.bucket.clone(), job.win, vec![i])),
             }
         }
-        let mut out = vec![0i64; jobs.len()];
+        let adds: Vec<(String, i64, i64)> = groups.iter().map(|(b, w, m)| (b.clone(), *w, m.len() as i64)).collect();
+        let kinds = [Some(ColumnKind::Text), Some(ColumnKind::Int), Some(ColumnKind::Int)];
         let mut tx = self.db.begin().await?;
+        let rows = if d == Dialect::MySql {
+            tx.execute(&render_counter_upsert(d, &t, &adds)).await?;
+            let keys: Vec<(String, i64)> = adds.iter().map(|(b, w, _)| (b.clone(), *w)).collect();
+            tx.fetch_all(&render_counter_read(d, &t, &keys), &kinds).await?
+        } else {
+            tx.fetch_all(&render_counter_upsert(d, &t, &adds), &kinds).await?
+        };
+        tx.commit().await?;
+        let mut out = vec![0i64; jobs.len()];
         for (bucket, win, members) in &groups {
+            let n = rows
+                .iter()
+                .find(|r| r[0].as_str() == Some(bucket.as_str()) && as_i64(&r[1]) == Some(*win))
+                .and_then(|r| as_i64(&r[2]))
+                .ok_or_else(|| DbError::Other("rate counter returned nothing".into()))?;
             let k = members.len() as i64;
-            let params = vec![Value::Text(bucket.to_string()), Value::Int(*win), Value::Int(k), Value::Int(k)];
-            let n = if d == Dialect::MySql {
-                tx.execute(&Sql::fixed_table(d, UPSERT_MYSQL, &t, params)).await?.1
-            } else {
-                let rows = tx.fetch_all(&Sql::fixed_table(d, UPSERT_RETURNING, &t, params), &[]).await?;
-                rows.first().and_then(|r| r.first()).and_then(as_i64)
-            };
-            let n = n.ok_or_else(|| DbError::Other("rate counter returned nothing".into()))?;
             for (j, &i) in members.iter().enumerate() {
                 out[i] = n - k + 1 + j as i64;
             }
         }
-        tx.commit().await?;
         Ok(out)
     }
 

@@ -128,20 +128,28 @@ impl Driver for sqlx::Sqlite {
     }
 }
 
-impl Driver for sqlx::MySql {
-    fn bind_value<'q>(q: Q<'q, Self>, v: &Value) -> Q<'q, Self> {
-        match v {
-            Value::Null => q.bind(None::<String>),
-            Value::Bool(b) => q.bind(*b),
-            Value::Int(i) => q.bind(*i),
-            Value::Float(f) => q.bind(*f),
-            Value::Decimal(d) => q.bind(*d),
-            Value::Text(s) => q.bind(s.clone()),
-            Value::Date(d) => q.bind(*d),
-            Value::DateTime(d) => q.bind(*d),
-            Value::Bytes(b) => q.bind(b.clone()),
+/// MySQL and PostgreSQL bind every value with its native type (SQLite differs:
+/// it has no DECIMAL, DATE or BOOLEAN storage).
+macro_rules! bind_native {
+    () => {
+        fn bind_value<'q>(q: Q<'q, Self>, v: &Value) -> Q<'q, Self> {
+            match v {
+                Value::Null => q.bind(None::<String>),
+                Value::Bool(b) => q.bind(*b),
+                Value::Int(i) => q.bind(*i),
+                Value::Float(f) => q.bind(*f),
+                Value::Decimal(d) => q.bind(*d),
+                Value::Text(s) => q.bind(s.clone()),
+                Value::Date(d) => q.bind(*d),
+                Value::DateTime(d) => q.bind(*d),
+                Value::Bytes(b) => q.bind(b.clone()),
+            }
         }
-    }
+    };
+}
+
+impl Driver for sqlx::MySql {
+    bind_native!();
 
     fn decode(row: &Self::Row, i: usize, kind: Option<ColumnKind>) -> J {
         let Ok(raw) = row.try_get_raw(i) else {
@@ -188,19 +196,7 @@ impl Driver for sqlx::MySql {
 }
 
 impl Driver for sqlx::Postgres {
-    fn bind_value<'q>(q: Q<'q, Self>, v: &Value) -> Q<'q, Self> {
-        match v {
-            Value::Null => q.bind(None::<String>),
-            Value::Bool(b) => q.bind(*b),
-            Value::Int(i) => q.bind(*i),
-            Value::Float(f) => q.bind(*f),
-            Value::Decimal(d) => q.bind(*d),
-            Value::Text(s) => q.bind(s.clone()),
-            Value::Date(d) => q.bind(*d),
-            Value::DateTime(d) => q.bind(*d),
-            Value::Bytes(b) => q.bind(b.clone()),
-        }
-    }
+    bind_native!();
 
     fn decode(row: &Self::Row, i: usize, kind: Option<ColumnKind>) -> J {
         let Ok(raw) = row.try_get_raw(i) else {

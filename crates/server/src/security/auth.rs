@@ -45,14 +45,18 @@ fn unauthorized(detail: &str) -> Response {
 
 /// Authenticate, or answer 401.
 pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -> Response {
-    let token = match (bearer(&req), query_token(&req)) {
-        (Some(t), _) => t.to_string(),
-        (None, Some(_)) if !app.config.security.allow_query_token => {
-            return unauthorized("tokens in the query string are disabled; send `Authorization: Bearer`");
-        }
-        (None, Some(t)) => t,
-        (None, None) => return unauthorized("missing bearer token"),
+    // The query string is only looked at when there is no bearer header.
+    let token = match bearer(&req).map(str::to_string) {
+        Some(t) => t,
+        None => match query_token(&req) {
+            Some(_) if !app.config.security.allow_query_token => {
+                return unauthorized("tokens in the query string are disabled; send `Authorization: Bearer`");
+            }
+            Some(t) => t,
+            None => return unauthorized("missing bearer token"),
+        },
     };
+
     if !tokens::well_formed(&token) {
         return unauthorized("malformed token");
     }

@@ -75,7 +75,6 @@ fn catalog_marks_and_hides() {
     assert!(inv.relation("client").is_some());
     let staff = inv.relation("staff").expect("one relation to staff is named after its target");
     assert_eq!(c.table(staff.target).resource, "staff");
-
 }
 
 #[test]

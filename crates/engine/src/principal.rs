@@ -94,6 +94,14 @@ pub struct Policy {
     pub rate: Option<u32>,
 }
 
+impl Policy {
+    /// Whether the token may use saved views, reports and report groups at all
+    /// (the one definition of that rule; which views is [`Policy::views`]).
+    pub fn may_use_definitions(&self) -> bool {
+        self.admin || self.sandbox || self.scopes.views
+    }
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {

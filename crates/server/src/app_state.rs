@@ -13,10 +13,10 @@ use databuilder_engine::principal::Principal;
 use crate::config::Config;
 use crate::security::client_ip::parse_nets;
 use crate::security::shield::IpThrottle;
-use crate::state::State;
-use crate::state::audit::AuditLog;
-use crate::state::keys::MasterKey;
-use crate::state::tokens::TokenRecord;
+use crate::store::Store;
+use crate::store::audit::AuditLog;
+use crate::store::keys::MasterKey;
+use crate::store::tokens::TokenRecord;
 
 /// How long a token lookup is trusted; revocations reach every instance within it.
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
@@ -39,7 +39,7 @@ pub type CachedToken = Arc<(TokenRecord, Arc<Principal>)>;
 /// The shared application state.
 pub struct AppState {
     pub db: Db,
-    pub state: State,
+    pub store: Store,
     pub config: Config,
     pub catalog_config: CatalogConfig,
     pub master_key: MasterKey,
@@ -50,7 +50,7 @@ pub struct AppState {
     /// Stage 6's batched, hash-chained writer.
     pub audit: AuditLog,
     /// Stage 4's group-committing counter.
-    pub rate: crate::state::rate::RateCounter,
+    pub rate: crate::store::rate::RateCounter,
     /// Stage 4's last counts per token (whether a read may run while counting).
     pub rate_hints: crate::security::rate_limit::RateHints,
     /// GraphQL schemas per token scope set, and the GraphQL limits.
@@ -66,19 +66,19 @@ pub type Shared = Arc<AppState>;
 impl AppState {
     pub fn new(
         db: Db,
-        state: State,
+        store: Store,
         config: Config,
         catalog_config: CatalogConfig,
         catalog: Catalog,
         master_key: MasterKey,
     ) -> AppState {
         AppState {
-            audit: AuditLog::start(state.clone()),
-            rate: crate::state::rate::RateCounter::start(state.clone()),
+            audit: AuditLog::start(store.clone()),
+            rate: crate::store::rate::RateCounter::start(store.clone()),
             rate_hints: Default::default(),
 
             db,
-            state,
+            store,
             trusted_proxies: parse_nets(&config.security.trusted_proxies),
             ip_throttle: IpThrottle::default(),
             concurrency: Arc::new(tokio::sync::Semaphore::new(config.security.max_concurrency.max(1))),
@@ -117,12 +117,12 @@ impl AppState {
 
     /// The saved views and reports, re-read at most every few seconds.
     pub async fn definitions(&self) -> Arc<Definitions> {
-        use crate::state::definitions::Kind;
+        use crate::store::definitions::Kind;
         let mut guard = self.definitions.lock().await;
         if guard.0.is_some_and(|at| at.elapsed() < DEFINITIONS_TTL) {
             return guard.1.clone();
         }
-        let fresh = match (self.state.definitions(Kind::View).await, self.state.definitions(Kind::Report).await) {
+        let fresh = match (self.store.definitions(Kind::View).await, self.store.definitions(Kind::Report).await) {
             (Ok(views), Ok(reports)) => Definitions { views, reports },
             (Err(e), _) | (_, Err(e)) => {
                 tracing::warn!(error = %e, "reading saved definitions failed");
@@ -145,7 +145,7 @@ impl AppState {
         {
             return Ok(rec.clone());
         }
-        let rec = self.state.token_by_hash(hash).await?.map(|r| {
+        let rec = self.store.token_by_hash(hash).await?.map(|r| {
             let p = Arc::new(r.principal());
             Arc::new((r, p))
         });

@@ -7,12 +7,15 @@
 //! - [`app_state`]: what handlers share (pools, catalog snapshot, state store).
 //! - [`security`]: the request path, written once in order.
 //! - [`api`]: REST handlers, encoders, and the one error → HTTP mapping.
-//! - [`state`]: Data Builder's own tables (tokens, idempotency keys).
+//! - [`store`]: Data Builder's own tables (tokens, rate windows, nonces, audit log, definitions).
 //! - [`cli`]: the command line.
 pub mod api;
 pub mod app_state;
+pub mod body;
 pub mod cli;
 pub mod config;
+pub mod problem;
+pub mod routes;
 pub mod security;
 pub mod startup;
-pub mod state;
+pub mod store;

@@ -18,11 +18,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
-use crate::api;
 use crate::app_state::{AppState, Shared};
 use crate::config::Config;
-use crate::state::State;
-use crate::state::keys::MasterKey;
+use crate::store::Store;
+use crate::store::keys::MasterKey;
 
 /// A built application, bound to its address.
 pub struct Application {
@@ -58,7 +57,7 @@ pub fn catalog_config(cfg: &Config) -> Result<CatalogConfig, String> {
 }
 
 /// Connect to the target database and the state store.
-pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
+pub async fn connect(cfg: &Config) -> Result<(Db, Store), String> {
     let url = cfg.database_url();
     if url.is_empty() {
         return Err("no database configured: pass --database-url, --config, or use `serve --demo`".into());
@@ -80,7 +79,7 @@ pub async fn connect(cfg: &Config) -> Result<(Db, State), String> {
     }
     .map_err(|e| format!("cannot connect to the state database: {e}"))?;
 
-    let state = State::open(state_db, &cfg.database.prefix)
+    let state = Store::open(state_db, &cfg.database.prefix)
         .await
         .map_err(|e| format!("cannot create the state tables: {e}"))?;
     Ok((db, state))
@@ -102,7 +101,7 @@ impl Application {
         );
         let app = Arc::new(AppState::new(db, state, cfg, catalog_cfg, catalog, key));
         let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        let router = api::router(app.clone());
+        let router = crate::routes::router(app.clone());
         Ok(Application { listener, app, router })
     }
 
@@ -144,16 +143,16 @@ impl Application {
 /// Housekeeping of the state tables: old rate windows and nonces every minute,
 /// audit retention daily.
 fn spawn_maintenance(app: Shared) {
-    crate::state::audit::spawn_retention(app.state.clone(), app.config.security.log_retention_days);
+    crate::store::audit::spawn_retention(app.store.clone(), app.config.security.log_retention_days);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             let now = chrono::Utc::now().timestamp();
-            if let Err(e) = app.state.purge_rate_windows(now - 120).await {
+            if let Err(e) = app.store.purge_rate_windows(now - 120).await {
                 tracing::warn!(error = %e, "purging rate windows failed");
             }
-            if let Err(e) = app.state.purge_nonces(2 * app.config.security.signature_window).await {
+            if let Err(e) = app.store.purge_nonces(2 * app.config.security.signature_window).await {
                 tracing::warn!(error = %e, "purging nonces failed");
             }
         }

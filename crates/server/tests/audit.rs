@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use databuilder::state::audit::{self, AuditLog, AuditRecord, redact_path};
-use databuilder::state::{State, now};
+use databuilder::store::audit::{self, AuditLog, AuditRecord, redact_path};
+use databuilder::store::{Store, now};
 use databuilder_engine::catalog::Dialect;
 use databuilder_engine::exec::Db;
 use databuilder_engine::sql::Sql;
@@ -21,7 +21,7 @@ const PREFIX: &str = "tbl";
 
 /// A fresh database with the state tables.
 struct Fixture {
-    state: State,
+    state: Store,
     url: String,
     cleanup: Option<(Dialect, String, String)>,
     dir: PathBuf,
@@ -72,15 +72,15 @@ async fn fixture(dialect: Dialect) -> Option<Fixture> {
         }
     };
     let db = Db::connect(&url, 4).await.expect("connect");
-    let state = State::open(db, PREFIX).await.expect("state tables");
+    let state = Store::open(db, PREFIX).await.expect("state tables");
     Some(Fixture { state, url, cleanup, dir })
 }
 
 impl Fixture {
     /// Another server instance: its own pool on the same database and table.
-    async fn another_instance(&self) -> State {
+    async fn another_instance(&self) -> Store {
         let db = Db::connect(&self.url, 4).await.expect("connect");
-        State::open(db, PREFIX).await.expect("state tables")
+        Store::open(db, PREFIX).await.expect("state tables")
     }
 
     /// Run a literal statement on the audit table.
@@ -182,7 +182,7 @@ fn recs(range: std::ops::Range<usize>, created_at: NaiveDateTime) -> Vec<AuditRe
     range.map(|i| rec(i, created_at)).collect()
 }
 
-async fn assert_verifies(state: &State, rows: u64) {
+async fn assert_verifies(state: &Store, rows: u64) {
     let report = audit::verify(state).await.expect("verify");
     assert!(report.ok, "chain should verify: {report:?}");
     assert_eq!(report.rows, rows);

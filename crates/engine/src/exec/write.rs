@@ -30,17 +30,12 @@ pub fn etag(row: &Object) -> String {
     format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..20])
 }
 
-async fn finish(tx: Tx, dry_run: bool) -> Result<(), DbError> {
-    if dry_run { tx.rollback().await } else { tx.commit().await }
+async fn finish(tx: Tx, plan: &WritePlan) -> Result<(), DbError> {
+    if plan.rollback { tx.rollback().await } else { tx.commit().await }
 }
 
 /// Insert every row of the plan; returns the rows as stored.
-pub async fn run_create(
-    db: &Db,
-    catalog: &Catalog,
-    plan: &WritePlan,
-    dry_run: bool,
-) -> Result<Vec<Object>, WriteError> {
+pub async fn run_create(db: &Db, catalog: &Catalog, plan: &WritePlan) -> Result<Vec<Object>, WriteError> {
     let t = catalog.table(plan.table);
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(plan.rows.len());
@@ -79,7 +74,7 @@ pub async fn run_create(
             );
         }
     }
-    finish(tx, dry_run).await?;
+    finish(tx, plan).await?;
     Ok(out)
 }
 
@@ -89,14 +84,13 @@ pub async fn run_update(
     catalog: &Catalog,
     plan: &WritePlan,
     if_match: Option<&str>,
-    dry_run: bool,
 ) -> Result<Object, WriteError> {
     let mut tx = db.begin().await?;
     guard(&mut tx, catalog, plan, if_match).await?;
     let set = plan.rows.first().map(Vec::as_slice).unwrap_or(&[]);
     tx.execute(&render_update(catalog, plan.table, set, &plan.target)).await?;
     let row = read(&mut tx, catalog, plan, plan.target.clone()).await?.pop().ok_or(WriteError::NotFound)?;
-    finish(tx, dry_run).await?;
+    finish(tx, plan).await?;
     Ok(row)
 }
 
@@ -106,12 +100,11 @@ pub async fn run_delete(
     catalog: &Catalog,
     plan: &WritePlan,
     if_match: Option<&str>,
-    dry_run: bool,
 ) -> Result<Object, WriteError> {
     let mut tx = db.begin().await?;
     let before = guard(&mut tx, catalog, plan, if_match).await?;
     tx.execute(&render_delete(catalog, plan.table, &plan.target)).await?;
-    finish(tx, dry_run).await?;
+    finish(tx, plan).await?;
     Ok(before)
 }
 

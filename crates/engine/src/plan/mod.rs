@@ -17,7 +17,7 @@ pub use cond::{CmpOp, Cond, OrderKey, Select, like_escape};
 pub use permissions::Action;
 pub use read::{Include, ListPlan, Mask, Node, include_specs, plan_get, plan_list};
 
-pub use write::{WritePlan, WriteRow, plan_create, plan_delete, plan_update};
+pub use write::{WritePlan, WriteRow, plan_create, plan_delete, plan_update, rolls_back};
 
 use crate::catalog::Catalog;
 use crate::principal::Principal;

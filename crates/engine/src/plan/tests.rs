@@ -120,7 +120,7 @@ fn secret_columns_cannot_be_selected_filtered_sorted_or_written() {
         assert!(matches!(plan_list(ctx(&c, &p), "invoices", &req), Err(PlanError::BadParam { .. })), "{q}");
     }
     let row: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r#"{"hash":"x","clientid":1}"#).unwrap();
-    match plan_create(ctx(&c, &p), "invoices", &[row], false) {
+    match plan_create(ctx(&c, &p), "invoices", &[row], false, false) {
         Err(PlanError::Invalid(e)) => assert_eq!(e["hash"], ["unknown column"]),
         other => panic!("{other:?}"),
     }
@@ -147,7 +147,7 @@ fn row_filters_are_part_of_every_plan() {
     assert_eq!(inc.filter.len(), 1, "the include carries the target's row filter");
     let upd: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r#"{"clientid":7}"#).unwrap();
     assert!(
-        matches!(plan_update(ctx(&c, &p), "invoices", "5", &upd), Err(PlanError::Invalid(_))),
+        matches!(plan_update(ctx(&c, &p), "invoices", "5", &upd, false), Err(PlanError::Invalid(_))),
         "cannot move a row out"
     );
 }

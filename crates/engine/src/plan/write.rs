@@ -26,6 +26,15 @@ pub struct WritePlan {
     pub target: Vec<Cond>,
     /// How to read a written row back (all visible columns), without its filter.
     pub read_back: Node,
+    /// Run in a transaction that is rolled back: asked for (`dry_run`), or
+    /// always for a sandbox token (SPEC §9). The executor honours it.
+    pub rollback: bool,
+}
+
+/// Whether a write for this caller rolls back: when asked, and always for a
+/// sandbox token. The one place that rule is written.
+pub fn rolls_back(ctx: Ctx<'_>, dry_run: bool) -> bool {
+    dry_run || ctx.principal.policy.sandbox
 }
 
 type Errors = BTreeMap<String, Vec<String>>;
@@ -35,7 +44,13 @@ fn err(errors: &mut Errors, field: String, msg: impl Into<String>) {
 }
 
 /// Plan inserting `rows` (one object, or an array of at most 1000).
-pub fn plan_create(ctx: Ctx<'_>, resource: &str, rows: &[Map<String, J>], batch: bool) -> Result<WritePlan, PlanError> {
+pub fn plan_create(
+    ctx: Ctx<'_>,
+    resource: &str,
+    rows: &[Map<String, J>],
+    batch: bool,
+    dry_run: bool,
+) -> Result<WritePlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Create)?;
     let t = ctx.catalog.table(idx);
     let mut errors = Errors::new();
@@ -65,11 +80,17 @@ pub fn plan_create(ctx: Ctx<'_>, resource: &str, rows: &[Map<String, J>], batch:
         return Err(PlanError::Invalid(errors));
     }
     let read_back = shown_as_given(read_back(ctx, idx)?, &out);
-    Ok(WritePlan { table: idx, rows: out, target: Vec::new(), read_back })
+    Ok(WritePlan { table: idx, rows: out, target: Vec::new(), read_back, rollback: rolls_back(ctx, dry_run) })
 }
 
 /// Plan updating the row `id` with the given columns (PUT and PATCH alike).
-pub fn plan_update(ctx: Ctx<'_>, resource: &str, id: &str, body: &Map<String, J>) -> Result<WritePlan, PlanError> {
+pub fn plan_update(
+    ctx: Ctx<'_>,
+    resource: &str,
+    id: &str,
+    body: &Map<String, J>,
+    dry_run: bool,
+) -> Result<WritePlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Update)?;
     let t = ctx.catalog.table(idx);
     let target = id_filter(ctx, t, id)?;
@@ -85,15 +106,16 @@ pub fn plan_update(ctx: Ctx<'_>, resource: &str, id: &str, body: &Map<String, J>
     }
     let rows = vec![values];
     let read_back = shown_as_given(read_back(ctx, idx)?, &rows);
-    Ok(WritePlan { table: idx, rows, target, read_back })
+    Ok(WritePlan { table: idx, rows, target, read_back, rollback: rolls_back(ctx, dry_run) })
 }
 
 /// Plan deleting the row `id`.
-pub fn plan_delete(ctx: Ctx<'_>, resource: &str, id: &str) -> Result<WritePlan, PlanError> {
+pub fn plan_delete(ctx: Ctx<'_>, resource: &str, id: &str, dry_run: bool) -> Result<WritePlan, PlanError> {
     let idx = authorize(ctx, resource, Action::Delete)?;
     let t = ctx.catalog.table(idx);
     let target = id_filter(ctx, t, id)?;
-    Ok(WritePlan { table: idx, rows: Vec::new(), target, read_back: read_back(ctx, idx)? })
+    let read_back = read_back(ctx, idx)?;
+    Ok(WritePlan { table: idx, rows: Vec::new(), target, read_back, rollback: rolls_back(ctx, dry_run) })
 }
 
 /// A sandbox write answers with what would have been written: the columns the

@@ -161,7 +161,7 @@ pub fn view_principal(
     allowlist: bool,
 ) -> Result<Principal, PlanError> {
     let pol = &caller.policy;
-    if !(pol.admin || pol.sandbox || pol.scopes.views) {
+    if !pol.may_use_definitions() {
         return Err(PlanError::Forbidden("this token has no `views` scope".into()));
     }
     if allowlist && !pol.views.is_empty() && !pol.views.contains(&view.slug) {

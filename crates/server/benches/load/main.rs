@@ -34,7 +34,7 @@
 //!
 //!    W1 and W2 run four ways: the bare axum + sqlx floor (same queries, same
 //!    pool size 16), Data Builder's routes with the whole security pipeline off
-//!    (`api::router_without_pipeline` on the same `AppState`, a fixed admin
+//!    (`routes::router_without_pipeline` on the same `AppState`, a fixed admin
 //!    principal, served by `axum::serve` like the bare floor), and the real server
 //!    with every stage on, with one token and with a different one of 1,000 admin
 //!    tokens per request. Targets: pipeline on ≥ 70 % of off; Data Builder ≥ 60 %

@@ -87,9 +87,9 @@ pub fn start_databuilder(name: &str, url: String, app_dir: &Path) -> DataBuilder
             .unwrap_or_else(|e| panic!("{label}: Data Builder does not start: {e}"));
         let state = app.state();
         let (record, token) =
-            state.state.create_token("load benchmark", &policy(), None).await.expect("create the admin token");
+            state.store.create_token("load benchmark", &policy(), None).await.expect("create the admin token");
         let tokens = create_tokens(&state).await;
-        let off_router = databuilder::api::router_without_pipeline(state.clone(), record.principal());
+        let off_router = databuilder::routes::router_without_pipeline(state.clone(), record.principal());
         let off_origin = serve_plain(off_router, "the pipeline-off server").await;
         let server = DataBuilder {
             origin: format!("http://{}", app.local_addr()),
@@ -110,7 +110,7 @@ async fn create_tokens(state: &Shared) -> Vec<String> {
             let state = state.clone();
             async move {
                 let (_, token) = state
-                    .state
+                    .store
                     .create_token(&format!("load benchmark {i}"), &policy(), None)
                     .await
                     .expect("create a benchmark token");

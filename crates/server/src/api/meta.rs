@@ -10,8 +10,8 @@ use databuilder_engine::plan::{Action, PlanError, permissions};
 use databuilder_engine::principal::Principal;
 use serde_json::{Value as J, json};
 
-use super::error::Problem;
 use crate::app_state::Shared;
+use crate::problem::Problem;
 
 type Caller = axum::Extension<Arc<Principal>>;
 

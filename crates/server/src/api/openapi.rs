@@ -111,7 +111,7 @@ pub fn document(ctx: Ctx<'_>, catalog: &Catalog) -> J {
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Data Builder API", "version": env!("CARGO_PKG_VERSION")},
-        "servers": [{"url": super::BASE}],
+        "servers": [{"url": crate::routes::BASE}],
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
         "paths": paths,

@@ -16,11 +16,11 @@ use databuilder_engine::request::{Format, ListRequest, parse_list_query};
 use serde_json::{Value as J, json};
 use sha2::{Digest, Sha256};
 
-use super::body;
-use super::error::Problem;
 use super::format;
 use crate::app_state::Shared;
-use crate::state::idempotency::Claim;
+use crate::body;
+use crate::problem::Problem;
+use crate::store::idempotency::Claim;
 
 type Caller = axum::Extension<Arc<Principal>>;
 
@@ -78,7 +78,7 @@ pub async fn respond_list(
 }
 
 fn envelope(path: &str, req: &ListRequest, plan: &ListPlan, page: exec::Page) -> J {
-    let base = format!("{}/{path}", super::BASE);
+    let base = format!("{}/{path}", crate::routes::BASE);
     let link = |p: u32| J::String(format!("{base}?{}", req.to_query(Some(p))));
     let (n, per) = (plan.page, plan.per_page);
     let links = if plan.cursor.is_some() {
@@ -151,8 +151,9 @@ fn single(status: StatusCode, row: Object) -> Response {
     res
 }
 
-/// Write options from the query string: only `dry_run`.
-fn dry_run(q: Option<&str>, principal: &Principal) -> Result<bool, Problem> {
+/// Write options from the query string: only `dry_run` (what the caller asks;
+/// the planner decides whether the write rolls back).
+fn dry_run(q: Option<&str>) -> Result<bool, Problem> {
     let req = parse_list_query(q.unwrap_or(""))?;
     reject_extra(&req, &["dry_run"])?;
     if req != (ListRequest { extra: req.extra.clone(), ..ListRequest::default() }) {
@@ -163,8 +164,7 @@ fn dry_run(q: Option<&str>, principal: &Principal) -> Result<bool, Problem> {
         Some("true") | Some("1") | Some("") => true,
         Some(_) => return Err(Problem::bad_param("dry_run", "must be `true` or `false`")),
     };
-    // A sandbox token never writes: its writes always roll back (SPEC §9).
-    Ok(flag || principal.policy.sandbox)
+    Ok(flag)
 }
 
 fn dry_run_header(mut res: Response, dry: bool) -> Response {
@@ -183,7 +183,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let dry = dry_run(q.as_deref(), &caller)?;
+    let dry = dry_run(q.as_deref())?;
     let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout()).await?;
     let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_string());
     if let Some(k) = &key {
@@ -191,7 +191,7 @@ pub async fn create(
             return Err(Problem::bad_param("Idempotency-Key", "must be 1 to 255 visible characters"));
         }
         let fingerprint = format!("POST {resource} {}", hex::encode(Sha256::digest(&bytes)));
-        match app.state.claim_idempotency(caller.token_id, k, &fingerprint).await? {
+        match app.store.claim_idempotency(caller.token_id, k, &fingerprint).await? {
             Claim::Fresh => {}
             Claim::Replay(status, body) => {
                 let mut res = Response::new(Body::from(body));
@@ -208,17 +208,15 @@ pub async fn create(
     let result = do_create(&app, &caller, &resource, &headers, bytes, dry).await;
     if let Some(k) = &key {
         match &result {
-            Ok((status, body)) if !dry => {
-                app.state.store_idempotency(caller.token_id, k, status.as_u16(), body).await?
-            }
-            _ => app.state.release_idempotency(caller.token_id, k).await?,
+            Ok((status, body, false)) => app.store.store_idempotency(caller.token_id, k, status.as_u16(), body).await?,
+            _ => app.store.release_idempotency(caller.token_id, k).await?,
         }
     }
-    let (status, body) = result?;
+    let (status, body, rolled_back) = result?;
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    Ok(dry_run_header(res, dry))
+    Ok(dry_run_header(res, rolled_back))
 }
 
 async fn do_create(
@@ -228,11 +226,12 @@ async fn do_create(
     headers: &HeaderMap,
     bytes: axum::body::Bytes,
     dry: bool,
-) -> Result<(StatusCode, String), Problem> {
+) -> Result<(StatusCode, String, bool), Problem> {
     let (rows, batch) = body::rows(headers, bytes).await?;
     let catalog = app.catalog();
-    let plan = plan::plan_create(app.ctx(&catalog, caller), resource, &rows, batch)?;
-    let mut written = exec::run_create(&app.db, &catalog, &plan, dry).await?;
+    let plan = plan::plan_create(app.ctx(&catalog, caller), resource, &rows, batch, dry)?;
+    let mut written = exec::run_create(&app.db, &catalog, &plan).await?;
+    let dry = plan.rollback;
     let data = if batch {
         J::Array(written.into_iter().map(J::Object).collect())
     } else {
@@ -243,7 +242,7 @@ async fn do_create(
     if dry {
         body["meta"] = json!({"dry_run": true});
     }
-    Ok((status, body.to_string()))
+    Ok((status, body.to_string(), dry))
 }
 
 fn if_match(headers: &HeaderMap) -> Option<String> {
@@ -259,7 +258,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let dry = dry_run(q.as_deref(), &caller)?;
+    let dry = dry_run(q.as_deref())?;
     let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout()).await?;
     let (rows, batch) = body::rows(&headers, bytes).await?;
     let row = match (batch, rows.into_iter().next()) {
@@ -267,9 +266,9 @@ pub async fn update(
         _ => return Err(Problem::bad_param("body", "expected one JSON object")),
     };
     let catalog = app.catalog();
-    let plan = plan::plan_update(app.ctx(&catalog, &caller), &resource, &id, &row)?;
-    let written = exec::run_update(&app.db, &catalog, &plan, if_match(&headers).as_deref(), dry).await?;
-    Ok(dry_run_header(single(StatusCode::OK, written), dry))
+    let plan = plan::plan_update(app.ctx(&catalog, &caller), &resource, &id, &row, dry)?;
+    let written = exec::run_update(&app.db, &catalog, &plan, if_match(&headers).as_deref()).await?;
+    Ok(dry_run_header(single(StatusCode::OK, written), plan.rollback))
 }
 
 /// `DELETE /{resource}/{id}`.
@@ -280,10 +279,11 @@ pub async fn delete(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let dry = dry_run(q.as_deref(), &caller)?;
+    let dry = dry_run(q.as_deref())?;
     let catalog = app.catalog();
-    let plan = plan::plan_delete(app.ctx(&catalog, &caller), &resource, &id)?;
-    let before = exec::run_delete(&app.db, &catalog, &plan, if_match(&headers).as_deref(), dry).await?;
+    let plan = plan::plan_delete(app.ctx(&catalog, &caller), &resource, &id, dry)?;
+    let before = exec::run_delete(&app.db, &catalog, &plan, if_match(&headers).as_deref()).await?;
+    let dry = plan.rollback;
     let mut body = json!({"status": "ok"});
     if dry {
         body["data"] = J::Object(before);

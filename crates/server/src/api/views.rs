@@ -16,10 +16,10 @@ use databuilder_engine::request::parse_list_query;
 use databuilder_engine::views::{self, GroupDef, ReportDef, ViewDef};
 use serde_json::{Value as J, json};
 
-use super::error::Problem;
 use super::rest::{accept_format, respond_list};
 use crate::app_state::Shared;
-use crate::state::definitions::Kind;
+use crate::problem::Problem;
+use crate::store::definitions::Kind;
 
 type Caller = axum::Extension<Arc<Principal>>;
 
@@ -28,7 +28,7 @@ fn not_found(kind: Kind, slug: &str) -> Problem {
 }
 
 async fn load<T: serde::de::DeserializeOwned>(app: &Shared, kind: Kind, slug: &str) -> Result<T, Problem> {
-    app.state.definition(kind, slug).await?.ok_or_else(|| not_found(kind, slug))
+    app.store.definition(kind, slug).await?.ok_or_else(|| not_found(kind, slug))
 }
 
 /// Unknown query parameters are a 400, declared view/report parameters are not.
@@ -42,7 +42,7 @@ fn reject_unknown(extra: &[(String, String)], declared: &[&String]) -> Result<()
 /// `GET /views`: the views this token may read.
 pub async fn list_views(State(app): State<Shared>, caller: Caller) -> Result<Json<J>, Problem> {
     let catalog = app.catalog();
-    let all: Vec<ViewDef> = app.state.definitions(Kind::View).await?;
+    let all: Vec<ViewDef> = app.store.definitions(Kind::View).await?;
     let data: Vec<J> = all
         .iter()
         .filter(|v| views::view_principal(&catalog, &caller, v, true).is_ok())
@@ -75,10 +75,10 @@ pub async fn view(
 
 /// `GET /reports`: the reports (for tokens with the `views` scope).
 pub async fn list_reports(State(app): State<Shared>, caller: Caller) -> Result<Json<J>, Problem> {
-    if !(caller.policy.admin || caller.policy.sandbox || caller.policy.scopes.views) {
+    if !caller.policy.may_use_definitions() {
         return Ok(Json(json!({ "data": [] })));
     }
-    let all: Vec<ReportDef> = app.state.definitions(Kind::Report).await?;
+    let all: Vec<ReportDef> = app.store.definitions(Kind::Report).await?;
     let data: Vec<J> =
         all.iter().map(|r| json!({"slug": r.slug, "name": r.name, "chart": r.chart, "params": r.params})).collect();
     Ok(Json(json!({ "data": data })))

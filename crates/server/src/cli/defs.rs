@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use super::Cli;
 use crate::startup;
-use crate::state::State;
-use crate::state::definitions::Kind;
+use crate::store::Store;
+use crate::store::definitions::Kind;
 
 #[derive(Debug, Subcommand)]
 pub enum DefCommand {
@@ -61,7 +61,7 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
     }
 }
 
-async fn summaries(state: &State, kind: Kind) -> Result<Vec<(String, String)>, String> {
+async fn summaries(state: &Store, kind: Kind) -> Result<Vec<(String, String)>, String> {
     let all: Vec<serde_json::Value> = state.definitions(kind).await.map_err(|e| e.to_string())?;
     Ok(all
         .iter()
@@ -72,7 +72,7 @@ async fn summaries(state: &State, kind: Kind) -> Result<Vec<(String, String)>, S
 }
 
 /// Parse, validate and store one definition file; returns its slug.
-pub async fn apply_file(state: &State, catalog: &Catalog, kind: Kind, file: &Path) -> Result<String, String> {
+pub async fn apply_file(state: &Store, catalog: &Catalog, kind: Kind, file: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     apply_text(state, catalog, kind, file, &text).await
 }
@@ -94,7 +94,7 @@ pub const BUILT_IN: &[(Kind, &str, &str)] = &[
 ];
 
 /// Apply every built-in definition (views first, then reports, then groups).
-pub async fn apply_built_in(state: &State, catalog: &Catalog) -> Result<usize, String> {
+pub async fn apply_built_in(state: &Store, catalog: &Catalog) -> Result<usize, String> {
     for (kind, name, text) in BUILT_IN {
         apply_text(state, catalog, *kind, Path::new(name), text).await?;
     }
@@ -103,7 +103,7 @@ pub async fn apply_built_in(state: &State, catalog: &Catalog) -> Result<usize, S
 
 /// Parse, validate and store a definition given as text.
 pub async fn apply_text(
-    state: &State,
+    state: &Store,
     catalog: &Catalog,
     kind: Kind,
     file: &Path,
@@ -157,7 +157,7 @@ fn parse<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, String> {
     toml::from_str(text).map_err(|e| format!("{}: {e}", file.display()))
 }
 
-async fn store<T: Serialize>(state: &State, kind: Kind, slug: &str, name: &str, def: &T) -> Result<String, String> {
+async fn store<T: Serialize>(state: &Store, kind: Kind, slug: &str, name: &str, def: &T) -> Result<String, String> {
     state.put_definition(kind, slug, name, def).await.map_err(|e| e.to_string())?;
     Ok(slug.to_string())
 }

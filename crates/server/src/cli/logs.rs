@@ -9,7 +9,7 @@ use serde_json::Value as J;
 use super::Cli;
 use crate::config::parse_duration;
 use crate::startup;
-use crate::state::{State, audit, now};
+use crate::store::{Store, audit, now};
 
 /// The `logs` subcommands.
 #[derive(Debug, Subcommand)]
@@ -94,7 +94,7 @@ fn ago(flag: &str, duration: &str) -> Result<chrono::NaiveDateTime, String> {
     now().checked_sub_signed(d).ok_or_else(|| format!("{flag} {duration}: too long"))
 }
 
-async fn tail(state: &State, a: &TailArgs) -> Result<(), String> {
+async fn tail(state: &Store, a: &TailArgs) -> Result<(), String> {
     let rows = audit::tail(state, a.n).await.map_err(|e| e.to_string())?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
@@ -123,21 +123,21 @@ fn line(r: &J) -> String {
     )
 }
 
-async fn prune(state: &State, older_than: &str) -> Result<(), String> {
+async fn prune(state: &Store, older_than: &str) -> Result<(), String> {
     let cutoff = ago("--older-than", older_than)?;
     let n = audit::prune(state, cutoff, 1_000).await.map_err(|e| e.to_string())?;
     println!("deleted {n} audit records created before {}Z", cutoff.format("%Y-%m-%dT%H:%M:%S"));
     Ok(())
 }
 
-async fn stats(state: &State, a: &StatsArgs) -> Result<(), String> {
+async fn stats(state: &Store, a: &StatsArgs) -> Result<(), String> {
     let since = ago("--since", &a.since)?;
     let s = audit::stats(state, since).await.map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
     Ok(())
 }
 
-async fn verify(state: &State, a: &VerifyArgs) -> Result<(), String> {
+async fn verify(state: &Store, a: &VerifyArgs) -> Result<(), String> {
     let report = audit::verify(state).await.map_err(|e| e.to_string())?;
     if a.json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::state::definitions::Kind;
+use crate::store::definitions::Kind;
 
 /// Data Builder: a secure REST API over your SQL database (Perfex CRM first).
 #[derive(Debug, Parser)]

@@ -81,7 +81,7 @@ async fn prepare_demo(dir: &Path, scale: f64) -> Result<(Config, Option<(String,
     std::fs::write(&tmp, DEMO_CONFIG).map_err(|e| e.to_string())?;
     let cfg = Config::load(Some(&tmp))?;
     let (_, state) = startup::connect(&cfg).await?;
-    crate::state::keys::MasterKey::load(&cfg.master_key_path())?;
+    crate::store::keys::MasterKey::load(&cfg.master_key_path())?;
     let admin = Policy { admin: true, ..Policy::default() };
     let sandbox = Policy { sandbox: true, ..Policy::default() };
     let catalog = databuilder_engine::catalog::load(&state.db, &startup::catalog_config(&cfg)?)

@@ -10,9 +10,9 @@ use databuilder_engine::principal::{Crud, Policy, Scopes};
 use super::Cli;
 use crate::config::parse_duration;
 use crate::startup;
-use crate::state::State;
-use crate::state::keys::MasterKey;
-use crate::state::tokens::TokenRecord;
+use crate::store::Store;
+use crate::store::keys::MasterKey;
+use crate::store::tokens::TokenRecord;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -91,7 +91,7 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
     match cmd {
         TokenCommand::Create(args) => {
             let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
-            let key = crate::state::keys::MasterKey::load(&cfg.master_key_path())?;
+            let key = crate::store::keys::MasterKey::load(&cfg.master_key_path())?;
             create(&state, &catalog, &key, args).await
         }
         TokenCommand::List { json } => {
@@ -201,12 +201,12 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
     })
 }
 
-async fn create(state: &State, catalog: &Catalog, key: &MasterKey, a: &CreateArgs) -> Result<(), String> {
+async fn create(state: &Store, catalog: &Catalog, key: &MasterKey, a: &CreateArgs) -> Result<(), String> {
     let policy = policy(catalog, a)?;
     let expires_at = match &a.expires {
         Some(d) => {
             let d = parse_duration(d).ok_or_else(|| format!("--expires {d}: expected a duration like 90d"))?;
-            Some(crate::state::now() + chrono::Duration::from_std(d).map_err(|e| e.to_string())?)
+            Some(crate::store::now() + chrono::Duration::from_std(d).map_err(|e| e.to_string())?)
         }
         None => None,
     };
@@ -228,12 +228,12 @@ async fn create(state: &State, catalog: &Catalog, key: &MasterKey, a: &CreateArg
 }
 
 /// Give a token a fresh signing secret, stored sealed with the master key; returns it (shown once).
-pub async fn new_hmac_secret(state: &State, key: &MasterKey, id: i64) -> Result<String, String> {
+pub async fn new_hmac_secret(state: &Store, key: &MasterKey, id: i64) -> Result<String, String> {
     use rand::RngCore;
     let mut b = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut b);
     let secret = hex::encode(b);
-    state.set_token_hmac(id, &crate::state::crypto::seal(key, &secret)).await.map_err(|e| e.to_string())?;
+    state.set_token_hmac(id, &crate::store::crypto::seal(key, &secret)).await.map_err(|e| e.to_string())?;
     Ok(secret)
 }
 

@@ -20,7 +20,7 @@ use super::auth::TokenId;
 use super::client_ip::client_ip;
 use super::headers::RequestId;
 use crate::app_state::Shared;
-use crate::state::audit::{AuditLog, AuditRecord, redact_path};
+use crate::store::audit::{AuditLog, AuditRecord, redact_path};
 
 /// Finalizes its record exactly once, when dropped.
 struct Guard {
@@ -64,7 +64,7 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
         stage: None,
         duration_ms: 0,
         response_bytes: 0,
-        created_at: crate::state::now(),
+        created_at: crate::store::now(),
     };
     let mut guard = Guard {
         log: app.audit.clone(),

@@ -13,11 +13,11 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::reject;
-use crate::api::body;
-use crate::api::error::Problem;
 use crate::app_state::Shared;
-use crate::state::crypto;
-use crate::state::tokens::{self, TokenRecord};
+use crate::body;
+use crate::problem::Problem;
+use crate::store::crypto;
+use crate::store::tokens::{self, TokenRecord};
 
 /// The URI as the client sent it (nested routers strip their prefix from `uri()`).
 pub fn original_uri(req: &Request) -> axum::http::Uri {
@@ -124,7 +124,7 @@ async fn verify_signature(app: &Shared, record: &TokenRecord, sealed: &str, req:
     if mac.verify_slice(&given).is_err() {
         return Err(unauthorized("the request signature does not verify"));
     }
-    match app.state.use_nonce(record.id, &nonce).await {
+    match app.store.use_nonce(record.id, &nonce).await {
         Ok(true) => Ok(Request::from_parts(parts, Body::from(bytes))),
         Ok(false) => Err(unauthorized("X-Nonce was already used: replay refused")),
         Err(e) => Err(reject("auth", Problem::from(e))),

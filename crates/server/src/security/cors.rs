@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::reject;
-use crate::api::error::Problem;
 use crate::app_state::Shared;
+use crate::problem::Problem;
 
 const ALLOW_HEADERS: &str = "authorization, content-type, idempotency-key, if-match, x-signature, x-timestamp, x-nonce";
 const ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";

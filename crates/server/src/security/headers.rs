@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use rand::RngCore;
 
-use crate::api::error::Problem;
 use crate::app_state::Shared;
+use crate::problem::Problem;
 
 /// The id of one request, in request extensions.
 #[derive(Debug, Clone)]
@@ -23,8 +23,10 @@ const STATIC_HEADERS: &[(&str, &str)] = &[
     ("x-xss-protection", "0"),
     ("cache-control", "no-store, no-cache, must-revalidate"),
     ("pragma", "no-cache"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
 ];
+
+/// The API's CSP; a page (Explorer, console) that sets its own keeps it.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 fn new_id() -> String {
     let mut b = [0u8; 12];
@@ -47,6 +49,9 @@ pub async fn finalize(State(app): State<Shared>, mut req: Request, next: Next) -
     let h = res.headers_mut();
     for (k, v) in STATIC_HEADERS {
         h.insert(*k, HeaderValue::from_static(v));
+    }
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(API_CSP));
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert("x-request-id", v);

@@ -10,13 +10,16 @@
 //!    `shield::time_limit` — handler deadline; `shield::catch_panic`;
 //! 2. `cors::preflight` — OPTIONS answered from the server policy, no auth.
 //!
-//! API routes (`api`, a route layer so an unknown route stays a 404):
+//! API routes (`api`, a route layer per route group so an unknown route stays a
+//! 404; `crate::routes` names each group's [`Guard`]):
 //! 6. `audit::audit` — starts the audit record before auth, finalizes it after
 //!    the response (or when the request is dropped);
 //! 3. `auth::authenticate` — bearer token (and HMAC signature) → `Principal`;
 //! 2. `cors::origin_check` — the token's origin whitelist;
 //! 4. `rate_limit::limit` — per-token fixed window, fail-closed;
-//! 5. `scopes::verify` — CIDR allowlist, scopes and the table matrix.
+//! 5. `scopes::verify` — CIDR allowlist, then the group's [`Capability`]: any
+//!    token, admin only, the views rule, or the table matrix on the typed
+//!    `{resource}` path segment.
 //!
 //! The planner enforces the table matrix, sensitive tables, secret columns and
 //! row filters again, inside every plan, for every front-end.
@@ -35,8 +38,9 @@ use axum::middleware::from_fn_with_state as with;
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 
-use crate::api::error::Problem;
 use crate::app_state::Shared;
+use crate::problem::Problem;
+pub use rate_limit::RateMode;
 
 /// Which stage rejected a request (a response extension, read by the audit log).
 #[derive(Debug, Clone, Copy)]
@@ -61,14 +65,47 @@ pub fn outer(router: Router, app: Shared) -> Router {
     )
 }
 
-/// Wrap the API routes.
-pub fn api(router: Router<Shared>, app: Shared) -> Router<Shared> {
+/// What a route group needs beyond a valid token: stage 5's per-route rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Any active token; the handler answers only what the planner lets it see.
+    Token,
+    /// Admin tokens only.
+    Admin,
+    /// Saved views, reports and report groups ([`Policy::may_use_definitions`]).
+    ///
+    /// [`Policy::may_use_definitions`]: databuilder_engine::principal::Policy::may_use_definitions
+    Definitions,
+    /// The table matrix for the `{resource}` path parameter and the method.
+    Resource,
+}
+
+/// The guard of one route group: its capability and how it is rate-counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guard {
+    pub capability: Capability,
+    pub rate: RateMode,
+}
+
+impl Guard {
+    pub const fn new(capability: Capability) -> Guard {
+        Guard { capability, rate: RateMode::Speculative }
+    }
+
+    /// For handlers that report the rate window (`/auth/test`): counted first.
+    pub const fn count_first(capability: Capability) -> Guard {
+        Guard { capability, rate: RateMode::CountFirst }
+    }
+}
+
+/// Wrap one group of API routes with stages 6, 3, 2 (origin), 4 and 5.
+pub fn api(router: Router<Shared>, app: Shared, guard: Guard) -> Router<Shared> {
     router.route_layer(
         ServiceBuilder::new()
             .layer(with(app.clone(), audit::audit))
             .layer(with(app.clone(), auth::authenticate))
             .layer(axum::middleware::from_fn(cors::origin_check))
-            .layer(with(app.clone(), rate_limit::limit))
-            .layer(with(app, scopes::verify)),
+            .layer(with((app.clone(), guard.rate), rate_limit::limit))
+            .layer(with((app, guard.capability), scopes::verify)),
     )
 }

@@ -13,8 +13,8 @@ use databuilder_engine::exec::DbError;
 use databuilder_engine::principal::Principal;
 
 use super::reject;
-use crate::api::error::Problem;
 use crate::app_state::Shared;
+use crate::problem::Problem;
 
 /// The caller's window, for `/auth/test` and the headers.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +29,15 @@ fn set_headers(h: &mut HeaderMap, info: RateInfo) {
     h.insert("x-ratelimit-limit", HeaderValue::from(info.limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(info.remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(info.reset));
+}
+
+/// Whether a read may run while its count is written ([`limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateMode {
+    /// Reads of tokens well below their limit run while counted.
+    Speculative,
+    /// Counted before the handler runs (the handler reads [`RateInfo`]).
+    CountFirst,
 }
 
 /// Tokens seen using less than this share of their window may have reads run
@@ -89,7 +98,7 @@ fn limited(limit: u32, info: RateInfo) -> Response {
 /// the count and is replaced by the 429 or 503 when the count says so, so nothing
 /// is ever returned past the limit, and a read has no side effect to undo. Writes,
 /// and every request of a token near its limit, are counted first.
-pub async fn limit(State(app): State<Shared>, mut req: Request, next: Next) -> Response {
+pub async fn limit(State((app, mode)): State<(Shared, RateMode)>, mut req: Request, next: Next) -> Response {
     let Some(p) = req.extensions().get::<Arc<Principal>>().cloned() else {
         return next.run(req).await;
     };
@@ -99,8 +108,7 @@ pub async fn limit(State(app): State<Shared>, mut req: Request, next: Next) -> R
     let reset = (win + 60 - now) as u64;
     let bucket = format!("token:{}", p.token_id);
     let read = matches!(*req.method(), Method::GET | Method::HEAD);
-    let wants_info = req.uri().path().ends_with("/auth/test");
-    if read && !wants_info && app.rate_hints.far_below(p.token_id, win, limit) {
+    if read && mode == RateMode::Speculative && app.rate_hints.far_below(p.token_id, win, limit) {
         let (n, res) = tokio::join!(app.rate.count(&bucket, win), next.run(req));
         return finish(&app, p.token_id, win, limit, reset, n, Some(res));
     }

@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{RawPathParams, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -14,10 +15,9 @@ use databuilder_engine::plan::{Action, PlanError, permissions};
 use databuilder_engine::principal::Principal;
 
 use super::client_ip::{client_ip, in_nets, parse_nets};
-use super::reject;
-use crate::api::BASE;
-use crate::api::error::Problem;
+use super::{Capability, reject};
 use crate::app_state::Shared;
+use crate::problem::Problem;
 
 fn action(m: &Method) -> Action {
     match *m {
@@ -28,8 +28,14 @@ fn action(m: &Method) -> Action {
     }
 }
 
-/// Verify the token may make this request at all.
-pub async fn verify(State(app): State<Shared>, req: Request, next: Next) -> Response {
+/// Verify the token may make this request at all: its CIDR allowlist, then the
+/// route group's capability.
+pub async fn verify(
+    State((app, capability)): State<(Shared, Capability)>,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    req: Request,
+    next: Next,
+) -> Response {
     let Some(p) = req.extensions().get::<Arc<Principal>>().cloned() else {
         return next.run(req).await;
     };
@@ -39,25 +45,35 @@ pub async fn verify(State(app): State<Shared>, req: Request, next: Next) -> Resp
             return reject("scope", Problem::forbidden("this token may not be used from this address"));
         }
     }
-    let uri = super::auth::original_uri(&req);
-    let path = uri.path().strip_prefix(BASE).unwrap_or("").trim_start_matches('/');
-    let first = path.split('/').next().unwrap_or("");
-    let verdict = match first {
-        "" | "auth" | "tables" | "openapi.json" | "graphql" => Ok(()),
-        "admin" if p.policy.admin => Ok(()),
-        "admin" => Err(Problem::forbidden("only admin tokens may use admin routes")),
-        "views" | "reports" | "report-groups" if p.policy.admin || p.policy.sandbox || p.policy.scopes.views => Ok(()),
-        "views" | "reports" | "report-groups" => Err(Problem::forbidden("this token has no `views` scope")),
-        resource => {
+    let params = params.ok();
+    let resource = params.iter().flat_map(|p| p.iter()).find(|(k, _)| *k == "resource").map(|(_, v)| v);
+    match check(&app, &p, capability, resource, req.method()) {
+        Ok(()) => next.run(req).await,
+        Err(problem) => reject("scope", problem),
+    }
+}
+
+/// The capability rule alone.
+fn check(
+    app: &Shared,
+    p: &Principal,
+    capability: Capability,
+    resource: Option<&str>,
+    m: &Method,
+) -> Result<(), Problem> {
+    match capability {
+        Capability::Token => Ok(()),
+        Capability::Admin if p.policy.admin => Ok(()),
+        Capability::Admin => Err(Problem::forbidden("only admin tokens may use admin routes")),
+        Capability::Definitions if p.policy.may_use_definitions() => Ok(()),
+        Capability::Definitions => Err(Problem::forbidden("this token has no `views` scope")),
+        Capability::Resource => {
+            let Some(resource) = resource else { return Ok(()) };
             let catalog = app.catalog();
-            match permissions::authorize(app.ctx(&catalog, &p), resource, action(req.method())) {
+            match permissions::authorize(app.ctx(&catalog, p), resource, action(m)) {
                 Ok(_) | Err(PlanError::UnknownResource(_)) => Ok(()),
                 Err(e) => Err(Problem::from(e)),
             }
         }
-    };
-    match verdict {
-        Ok(()) => next.run(req).await,
-        Err(problem) => reject("scope", problem),
     }
 }

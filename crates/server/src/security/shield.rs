@@ -17,8 +17,8 @@ use futures_util::FutureExt;
 
 use super::client_ip::client_ip;
 use super::reject;
-use crate::api::error::Problem;
 use crate::app_state::Shared;
+use crate::problem::Problem;
 
 /// Fixed one-minute windows per client IP, in memory (a per-instance throttle).
 #[derive(Default)]

@@ -189,11 +189,11 @@ mod auth_gate {
         let last = bad.len() - 1;
         bad[last] = if bad[last] == b'0' { b'1' } else { b'0' };
         expect("bad checksum", c.get(&url).bearer_auth(String::from_utf8(bad).unwrap()), 401).await;
-        expect("unknown", c.get(&url).bearer_auth(databuilder::state::tokens::generate()), 401).await;
+        expect("unknown", c.get(&url).bearer_auth(databuilder::store::tokens::generate()), 401).await;
         expect("query token refused", c.get(format!("{url}&token={}", app.admin)), 401).await;
         expect("lower-case scheme", c.get(&url).header("authorization", format!("bearer {}", app.admin)), 200).await;
-        let past = databuilder::state::now() - chrono::Duration::hours(1);
-        let (_, expired) = app.state.state.create_token("old", &Default::default(), Some(past)).await.unwrap();
+        let past = databuilder::store::now() - chrono::Duration::hours(1);
+        let (_, expired) = app.state.store.create_token("old", &Default::default(), Some(past)).await.unwrap();
         expect("expired", c.get(&url).bearer_auth(&expired), 401).await;
 
         let (token, secret) = app.hmac_token(&["--table", "taxes:cr"]).await;
@@ -532,13 +532,13 @@ mod slow {
 mod audit_log {
     use super::*;
     use crate::each_dialect;
-    use databuilder::state::audit;
+    use databuilder::store::audit;
     use databuilder_engine::principal::{Crud, Policy};
 
     async fn records(app: &TestApp) -> Vec<serde_json::Value> {
         tokio::time::sleep(Duration::from_millis(150)).await;
         app.state.audit.flush().await;
-        audit::tail(&app.state.state, 1000).await.unwrap()
+        audit::tail(&app.state.store, 1000).await.unwrap()
     }
 
     fn stage_of(rows: &[serde_json::Value], needle: &str) -> Option<serde_json::Value> {
@@ -563,7 +563,7 @@ mod audit_log {
         // bypassed the CLI's refusal (the planner would refuse it too).
         let mut pol = Policy::default();
         pol.tables.insert("staff".into(), Crud::READ);
-        let (_, sneaky) = app.state.state.create_token("sneaky", &pol, None).await.unwrap();
+        let (_, sneaky) = app.state.store.create_token("sneaky", &pol, None).await.unwrap();
         expect("scope rejection", c.get(format!("{base}/staff?per_page=6")).bearer_auth(&sneaky), 403).await;
         // Secrets in the query string never reach the log.
         expect(
@@ -588,7 +588,7 @@ mod audit_log {
         assert!(path.contains("REDACTED"));
         let all = serde_json::to_string(&rows).unwrap();
         assert!(!all.contains("dba_"), "no token ever reaches the audit table");
-        assert!(audit::verify(&app.state.state).await.unwrap().ok, "the chain verifies");
+        assert!(audit::verify(&app.state.store).await.unwrap().ok, "the chain verifies");
     }
 
     async fn shield_rejections_before_auth_are_not_audited(app: &TestApp) {

@@ -21,7 +21,7 @@ async fn bearer_is_required(app: &TestApp) {
     assert!(malformed.json()["detail"].as_str().unwrap().contains("malformed"));
 
     // Well formed, with a valid checksum, but never issued.
-    let unknown = databuilder::state::tokens::generate();
+    let unknown = databuilder::store::tokens::generate();
     assert_eq!(app.get_as(&unknown, "/invoices").await.status, 401);
 
     // Query tokens are off by default.
@@ -31,13 +31,13 @@ async fn bearer_is_required(app: &TestApp) {
 
 async fn revoked_and_rotated_tokens_stop_working(app: &TestApp) {
     let t = app.token(&["--table", "invoices:r"]).await;
-    let rec = app.state.state.token_by_hash(&databuilder::state::tokens::hash(&t)).await.unwrap().unwrap();
-    assert!(app.state.state.revoke_token(rec.id).await.unwrap());
+    let rec = app.state.store.token_by_hash(&databuilder::store::tokens::hash(&t)).await.unwrap().unwrap();
+    assert!(app.state.store.revoke_token(rec.id).await.unwrap());
     assert_eq!(app.get_as(&t, "/invoices").await.status, 401);
 
     let t2 = app.token(&["--table", "invoices:r"]).await;
-    let rec2 = app.state.state.token_by_hash(&databuilder::state::tokens::hash(&t2)).await.unwrap().unwrap();
-    let new = app.state.state.rotate_token(rec2.id).await.unwrap().unwrap();
+    let rec2 = app.state.store.token_by_hash(&databuilder::store::tokens::hash(&t2)).await.unwrap().unwrap();
+    let new = app.state.store.rotate_token(rec2.id).await.unwrap().unwrap();
     assert_eq!(app.get_as(&t2, "/invoices").await.status, 401);
     assert_eq!(app.get_as(&new, "/invoices").await.status, 200);
 }
@@ -125,8 +125,8 @@ mod propagation {
     async fn revocation_reaches_a_warm_cache_within_five_seconds(app: &TestApp) {
         let t = app.token(&["--table", "invoices:r"]).await;
         assert_eq!(app.get_as(&t, "/invoices?per_page=1").await.status, 200);
-        let rec = app.state.state.token_by_hash(&databuilder::state::tokens::hash(&t)).await.unwrap().unwrap();
-        app.state.state.revoke_token(rec.id).await.unwrap();
+        let rec = app.state.store.token_by_hash(&databuilder::store::tokens::hash(&t)).await.unwrap().unwrap();
+        app.state.store.revoke_token(rec.id).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(5100)).await;
         assert_eq!(app.get_as(&t, "/invoices?per_page=1").await.status, 401);
     }

@@ -247,7 +247,7 @@ mod sandbox {
                 assert_ne!(r["company"], f["company"], "GraphQL is masked alike");
             }
         }
-        databuilder::cli::defs::apply_built_in(&app.state.state, &app.state.catalog()).await.unwrap();
+        databuilder::cli::defs::apply_built_in(&app.state.store, &app.state.catalog()).await.unwrap();
         let admin_report = app.get("/reports/top-clients").await.json();
         let sb_report = app.get_as(&sb, "/reports/top-clients").await.json();
         assert_ne!(

@@ -164,15 +164,15 @@ impl TestApp {
         let args = Wrap::try_parse_from(argv).expect("token flags").args;
         let catalog = self.state.catalog();
         let pol = policy(&catalog, &args).expect("policy");
-        self.state.state.create_token("test", &pol, None).await.expect("create token").1
+        self.state.store.create_token("test", &pol, None).await.expect("create token").1
     }
 
     /// A token that must sign its requests: (token, HMAC secret).
     pub async fn hmac_token(&self, flags: &[&str]) -> (String, String) {
         let token = self.token(flags).await;
-        let rec = self.state.state.token_by_hash(&databuilder::state::tokens::hash(&token)).await.unwrap().unwrap();
+        let rec = self.state.store.token_by_hash(&databuilder::store::tokens::hash(&token)).await.unwrap().unwrap();
         let secret =
-            databuilder::cli::token::new_hmac_secret(&self.state.state, &self.state.master_key, rec.id).await.unwrap();
+            databuilder::cli::token::new_hmac_secret(&self.state.store, &self.state.master_key, rec.id).await.unwrap();
         (token, secret)
     }
 

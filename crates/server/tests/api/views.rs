@@ -11,10 +11,10 @@ use serde_json::Value as J;
 use crate::each_dialect;
 use crate::helpers::TestApp;
 use databuilder::cli::defs::{apply_built_in, apply_text};
-use databuilder::state::definitions::Kind;
+use databuilder::store::definitions::Kind;
 
 async fn with_definitions(app: &TestApp) {
-    apply_built_in(&app.state.state, &app.state.catalog()).await.expect("built-in definitions apply");
+    apply_built_in(&app.state.store, &app.state.catalog()).await.expect("built-in definitions apply");
 }
 
 fn dec(v: &J) -> Decimal {
@@ -161,7 +161,7 @@ async fn date_buckets_on_every_dialect(app: &TestApp) {
         let def = format!(
             "slug = \"by-{bucket}\"\nname = \"x\"\nresource = \"invoicepaymentrecords\"\ngroup_by = [\"{bucket}(date)\"]\nmetrics = [\"count(*)\", \"sum(amount)\", \"min(amount)\", \"max(amount)\", \"avg(amount)\", \"count_distinct(invoiceid)\"]\n"
         );
-        apply_text(&app.state.state, &app.state.catalog(), Kind::Report, Path::new("t.toml"), &def).await.unwrap();
+        apply_text(&app.state.store, &app.state.catalog(), Kind::Report, Path::new("t.toml"), &def).await.unwrap();
         let expected = group(&payments, key, "amount");
         let rows = app.get(&format!("/reports/by-{bucket}")).await.rows();
         assert_eq!(rows.len(), expected.len(), "{bucket}");
@@ -200,39 +200,39 @@ async fn row_filtered_reports_and_groups(app: &TestApp) {
 async fn apply_names_the_line(app: &TestApp) {
     let catalog = app.state.catalog();
     let bad = "slug = \"bad\"\nname = \"Bad\"\nresource = \"invoices\"\nfields = [\"id\",\n  \"nope\"]\n";
-    let e = apply_text(&app.state.state, &catalog, Kind::View, Path::new("bad.toml"), bad).await.unwrap_err();
+    let e = apply_text(&app.state.store, &catalog, Kind::View, Path::new("bad.toml"), bad).await.unwrap_err();
     assert!(e.starts_with("bad.toml:5:") && e.contains("nope"), "{e}");
     let secret = "slug = \"s\"\nname = \"S\"\nresource = \"invoices\"\nfields = [\"id\", \"hash\"]\n";
     assert!(
-        apply_text(&app.state.state, &catalog, Kind::View, Path::new("s.toml"), secret)
+        apply_text(&app.state.store, &catalog, Kind::View, Path::new("s.toml"), secret)
             .await
             .unwrap_err()
             .contains("s.toml:4:")
     );
     let sensitive = "slug = \"st\"\nname = \"S\"\nresource = \"staff\"\n";
     assert!(
-        apply_text(&app.state.state, &catalog, Kind::View, Path::new("st.toml"), sensitive)
+        apply_text(&app.state.store, &catalog, Kind::View, Path::new("st.toml"), sensitive)
             .await
             .unwrap_err()
             .contains("sensitive")
     );
     let typed = "slug = \"t\"\nname = \"T\"\nresource = \"invoices\"\n[filter]\ntotal = \"lots\"\n";
     assert!(
-        apply_text(&app.state.state, &catalog, Kind::View, Path::new("t.toml"), typed)
+        apply_text(&app.state.store, &catalog, Kind::View, Path::new("t.toml"), typed)
             .await
             .unwrap_err()
             .contains("t.toml:5:")
     );
     let report = "slug = \"r\"\nname = \"R\"\nresource = \"invoices\"\ngroup_by = [\"month(total)\"]\nmetrics = [\"count(*)\"]\n";
     assert!(
-        apply_text(&app.state.state, &catalog, Kind::Report, Path::new("r.toml"), report)
+        apply_text(&app.state.store, &catalog, Kind::Report, Path::new("r.toml"), report)
             .await
             .unwrap_err()
             .contains("date")
     );
     let group = "slug = \"g\"\nname = \"G\"\nreports = [\"missing\"]\n";
     assert!(
-        apply_text(&app.state.state, &catalog, Kind::Group, Path::new("g.toml"), group)
+        apply_text(&app.state.store, &catalog, Kind::Group, Path::new("g.toml"), group)
             .await
             .unwrap_err()
             .contains("g.toml:3:")

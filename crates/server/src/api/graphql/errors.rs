@@ -10,7 +10,7 @@ use databuilder_engine::plan::PlanError;
 
 use super::meta::Meta;
 use super::types::to_gql;
-use crate::api::error::Problem;
+use crate::problem::Problem;
 
 /// An error with `extensions.code`.
 pub fn coded(message: impl Into<String>, code: &str) -> Error {

@@ -167,8 +167,7 @@ impl Meta {
                 self.views.push(v.clone());
             }
         }
-        let p = &ctx.principal.policy;
-        if p.admin || p.sandbox || p.scopes.views {
+        if ctx.principal.policy.may_use_definitions() {
             for r in &defs.reports {
                 let name = names::sanitize(&format!("report_{}", r.slug));
                 if taken.insert(name.clone()) {

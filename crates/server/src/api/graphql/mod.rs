@@ -41,9 +41,9 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 use databuilder_engine::principal::Principal;
 use serde_json::Value as J;
 
-use super::body::{self, MAX_JSON_DEPTH, json_depth};
-use super::error::Problem;
 use crate::app_state::Shared;
+use crate::body::{self, MAX_JSON_DEPTH, json_depth};
+use crate::problem::Problem;
 use cache::Built;
 use resolve::Call;
 

@@ -150,10 +150,10 @@ fn id_arg(ctx: &ResolverContext<'_>) -> async_graphql::Result<String> {
     }
 }
 
-/// Sandbox tokens always roll back (SPEC §9); `dry_run: true` asks for it.
-fn dry_run(ctx: &ResolverContext<'_>, call: &Call) -> async_graphql::Result<bool> {
-    let asked = ctx.args.get("dry_run").filter(|v| !v.is_null()).map(|v| v.boolean()).transpose()?.unwrap_or(false);
-    Ok(asked || call.principal.policy.sandbox)
+/// `dry_run: true` asks for a rolled-back write; the planner decides (sandbox
+/// tokens always roll back).
+fn dry_run(ctx: &ResolverContext<'_>) -> async_graphql::Result<bool> {
+    Ok(ctx.args.get("dry_run").filter(|v| !v.is_null()).map(|v| v.boolean()).transpose()?.unwrap_or(false))
 }
 
 fn note_dry_run(call: &Call, dry: bool) {
@@ -175,9 +175,10 @@ pub fn create(meta: Arc<Meta>, table: usize) -> impl Resolver {
             let call = ctx.data::<Call>()?;
             let t = &meta.tables[table];
             let row = input_row(t, &ctx.args.try_get("input")?.object()?);
-            let dry = dry_run(&ctx, call)?;
-            let plan = plan::plan_create(call.ctx(), &t.resource, &[row], false).map_err(errors::plan)?;
-            let written = exec::run_create(&call.app.db, &call.catalog, &plan, dry).await.map_err(errors::write)?;
+            let plan =
+                plan::plan_create(call.ctx(), &t.resource, &[row], false, dry_run(&ctx)?).map_err(errors::plan)?;
+            let written = exec::run_create(&call.app.db, &call.catalog, &plan).await.map_err(errors::write)?;
+            let dry = plan.rollback;
             note_dry_run(call, dry);
             let row = written.into_iter().next().unwrap_or_default();
             let row = with_relations(call, &meta, t, &Sel::from_field(&ctx.field())?, row, dry).await;
@@ -195,9 +196,9 @@ pub fn update(meta: Arc<Meta>, table: usize) -> impl Resolver {
             let t = &meta.tables[table];
             let id = id_arg(&ctx)?;
             let body = input_row(t, &ctx.args.try_get("input")?.object()?);
-            let dry = dry_run(&ctx, call)?;
-            let plan = plan::plan_update(call.ctx(), &t.resource, &id, &body).map_err(errors::plan)?;
-            let row = exec::run_update(&call.app.db, &call.catalog, &plan, None, dry).await.map_err(errors::write)?;
+            let plan = plan::plan_update(call.ctx(), &t.resource, &id, &body, dry_run(&ctx)?).map_err(errors::plan)?;
+            let row = exec::run_update(&call.app.db, &call.catalog, &plan, None).await.map_err(errors::write)?;
+            let dry = plan.rollback;
             note_dry_run(call, dry);
             let row = with_relations(call, &meta, t, &Sel::from_field(&ctx.field())?, row, dry).await;
             Ok(Some(FieldValue::owned_any(row)))
@@ -213,13 +214,14 @@ pub fn delete(meta: Arc<Meta>, table: usize) -> impl Resolver {
             let call = ctx.data::<Call>()?;
             let t = &meta.tables[table];
             let id = id_arg(&ctx)?;
-            let dry = dry_run(&ctx, call)?;
+            let asked = dry_run(&ctx)?;
+            let dry = plan::rolls_back(call.ctx(), asked);
             let missing = format!("no row `{id}` in `{}`", t.resource);
-            let plan = match plan::plan_delete(call.ctx(), &t.resource, &id) {
+            let plan = match plan::plan_delete(call.ctx(), &t.resource, &id, asked) {
                 Err(PlanError::NotFound { .. }) => return Ok(Some(delete_result(false, &missing, dry))),
                 other => other.map_err(errors::plan)?,
             };
-            match exec::run_delete(&call.app.db, &call.catalog, &plan, None, dry).await {
+            match exec::run_delete(&call.app.db, &call.catalog, &plan, None).await {
                 Ok(_) => {
                     note_dry_run(call, dry);
                     let msg = if dry { "deleted (dry run: rolled back)" } else { "deleted" };

@@ -11,7 +11,7 @@ use databuilder_engine::value::Value;
 use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 
-use super::{State, now};
+use super::{Store, now};
 
 /// What claiming a key found.
 #[derive(Debug, PartialEq)]
@@ -28,7 +28,7 @@ fn h(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-impl State {
+impl Store {
     /// Claim `key` for this token and request (method, path and body hash).
     pub async fn claim_idempotency(&self, token_id: i64, key: &str, request: &str) -> Result<Claim, DbError> {
         let d = self.db.dialect();

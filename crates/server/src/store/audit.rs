@@ -49,7 +49,7 @@ use serde_json::{Value as J, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{State, now};
+use super::{Store, now};
 
 /// The state table's short name (`<prefix>data_builder_api_logs`).
 const TABLE: &str = "api_logs";
@@ -383,9 +383,9 @@ async fn lock_head_mysql(tx: &mut Tx, table: &str) -> Result<Option<Head>, DbErr
 
 /// Insert `records` after the head, each hashed with its predecessor. False
 /// when the head moved (nothing was written).
-async fn append_in(tx: &mut Tx, state: &State, records: &[AuditRecord]) -> Result<bool, DbError> {
-    let d = state.db.dialect();
-    let table = state.table(TABLE);
+async fn append_in(tx: &mut Tx, store: &Store, records: &[AuditRecord]) -> Result<bool, DbError> {
+    let d = store.db.dialect();
+    let table = store.table(TABLE);
     let Some((mut id, mut prev)) = lock_head(tx, d, &table).await? else {
         return Ok(false);
     };
@@ -406,13 +406,13 @@ async fn append_in(tx: &mut Tx, state: &State, records: &[AuditRecord]) -> Resul
 
 /// Append `records` to the chain, in order, in one transaction (all or none).
 /// Database errors are returned at once; [`AuditLog`] retries them.
-pub async fn append(state: &State, records: &[AuditRecord]) -> Result<(), DbError> {
+pub async fn append(store: &Store, records: &[AuditRecord]) -> Result<(), DbError> {
     if records.is_empty() {
         return Ok(());
     }
     for _ in 0..HEAD_MOVED_TRIES {
-        let mut tx = state.db.begin().await?;
-        match append_in(&mut tx, state, records).await {
+        let mut tx = store.db.begin().await?;
+        match append_in(&mut tx, store, records).await {
             Ok(true) => return tx.commit().await,
             Ok(false) => tx.rollback().await?,
             Err(e) => {
@@ -443,10 +443,10 @@ pub struct AuditLog {
 impl AuditLog {
     /// Spawn the writer on the current Tokio runtime (panics outside one). It
     /// stops once every handle is dropped, after writing what it holds.
-    pub fn start(state: State) -> AuditLog {
+    pub fn start(store: Store) -> AuditLog {
         let (tx, rx) = mpsc::channel(QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
-        tokio::spawn(writer(state, rx, dropped.clone()));
+        tokio::spawn(writer(store, rx, dropped.clone()));
         AuditLog { tx, dropped }
     }
 
@@ -484,13 +484,13 @@ fn note_dropped(counter: &AtomicU64, n: u64, why: &'static str) {
 }
 
 /// The writer task: gather a batch, append it, answer flushes, repeat.
-async fn writer(state: State, mut rx: mpsc::Receiver<Msg>, dropped: Arc<AtomicU64>) {
+async fn writer(store: Store, mut rx: mpsc::Receiver<Msg>, dropped: Arc<AtomicU64>) {
     let mut batch = Vec::with_capacity(BATCH_MAX);
     let mut acks = Vec::new();
     while let Some(first) = rx.recv().await {
         let open = gather(&mut rx, first, &mut batch, &mut acks).await;
         if !batch.is_empty() {
-            write_with_retry(&state, &batch, &dropped).await;
+            write_with_retry(&store, &batch, &dropped).await;
             batch.clear();
         }
         for ack in acks.drain(..) {
@@ -533,10 +533,10 @@ async fn gather(
 
 /// Append a batch, retrying with a doubling, jittered backoff; after the last
 /// try, log (request ids only) and drop it.
-async fn write_with_retry(state: &State, batch: &[AuditRecord], dropped: &AtomicU64) {
+async fn write_with_retry(store: &Store, batch: &[AuditRecord], dropped: &AtomicU64) {
     let mut backoff = FIRST_BACKOFF;
     for attempt in 1..=ATTEMPTS {
-        let err = match append(state, batch).await {
+        let err = match append(store, batch).await {
             Ok(()) => return,
             Err(e) => e,
         };
@@ -611,14 +611,14 @@ impl ChainCheck {
 /// each record's hash against its recomputation and each `prev_hash` against the
 /// previous record's hash. The oldest record kept is trusted as the start (retention
 /// deletes from the front). Stops at the first bad record.
-pub async fn verify(state: &State) -> Result<VerifyReport, DbError> {
-    let d = state.db.dialect();
-    let table = state.table(TABLE);
+pub async fn verify(store: &Store) -> Result<VerifyReport, DbError> {
+    let d = store.db.dialect();
+    let table = store.table(TABLE);
     let mut check = ChainCheck::default();
     let mut after = 0i64;
     loop {
         let sql = Sql::fixed_table(d, PAGE_AFTER, &table, vec![Value::Int(after), Value::Int(PAGE)]);
-        let page = state.db.fetch_all(&sql, &KINDS).await?;
+        let page = store.db.fetch_all(&sql, &KINDS).await?;
         for row in &page {
             if let Err((id, reason)) = check.push(row) {
                 return Ok(VerifyReport { rows: check.rows, ok: false, first_bad_id: id, reason: Some(reason) });
@@ -634,17 +634,17 @@ pub async fn verify(state: &State) -> Result<VerifyReport, DbError> {
 
 // ---------------------------------------------------------------- retention
 
-async fn fetch_id(state: &State, template: &'static str, params: Vec<Value>) -> Result<Option<i64>, DbError> {
-    state.db.fetch_i64(&Sql::fixed_table(state.db.dialect(), template, &state.table(TABLE), params)).await
+async fn fetch_id(store: &Store, template: &'static str, params: Vec<Value>) -> Result<Option<i64>, DbError> {
+    store.db.fetch_i64(&Sql::fixed_table(store.db.dialect(), template, &store.table(TABLE), params)).await
 }
 
 /// Records with an id below this may go: the first record from `older_than` on,
 /// and never the newest record (the chain's anchor). `None` on an empty table.
-async fn prune_limit(state: &State, older_than: NaiveDateTime) -> Result<Option<i64>, DbError> {
-    let Some(newest) = fetch_id(state, NEWEST_ID, vec![]).await? else {
+async fn prune_limit(store: &Store, older_than: NaiveDateTime) -> Result<Option<i64>, DbError> {
+    let Some(newest) = fetch_id(store, NEWEST_ID, vec![]).await? else {
         return Ok(None);
     };
-    let first_recent = fetch_id(state, FIRST_RECENT_ID, vec![Value::DateTime(older_than)]).await?;
+    let first_recent = fetch_id(store, FIRST_RECENT_ID, vec![Value::DateTime(older_than)]).await?;
     Ok(Some(first_recent.map_or(newest, |id| id.min(newest))))
 }
 
@@ -653,19 +653,19 @@ async fn prune_limit(state: &State, older_than: NaiveDateTime) -> Result<Option<
 /// on every dialect). Only a prefix of the chain goes — deletion stops at the first
 /// record from `older_than` on, and the newest record is always kept — so the
 /// chain stays verifiable from the oldest record kept. Returns the count deleted.
-pub async fn prune(state: &State, older_than: NaiveDateTime, batch: u32) -> Result<u64, DbError> {
-    let Some(limit) = prune_limit(state, older_than).await? else {
+pub async fn prune(store: &Store, older_than: NaiveDateTime, batch: u32) -> Result<u64, DbError> {
+    let Some(limit) = prune_limit(store, older_than).await? else {
         return Ok(0);
     };
-    let d = state.db.dialect();
-    let table = state.table(TABLE);
+    let d = store.db.dialect();
+    let table = store.table(TABLE);
     let mut deleted = 0;
     loop {
         let params = vec![Value::Int(limit), Value::Int(i64::from(batch.max(1)))];
-        let Some(end) = fetch_id(state, OLDEST_BATCH_END, params).await? else {
+        let Some(end) = fetch_id(store, OLDEST_BATCH_END, params).await? else {
             break;
         };
-        let (n, _) = state.db.execute(&Sql::fixed_table(d, DELETE_UPTO, &table, vec![Value::Int(end)])).await?;
+        let (n, _) = store.db.execute(&Sql::fixed_table(d, DELETE_UPTO, &table, vec![Value::Int(end)])).await?;
         deleted += n;
         if n == 0 {
             break;
@@ -676,7 +676,7 @@ pub async fn prune(state: &State, older_than: NaiveDateTime, batch: u32) -> Resu
 
 /// Run [`prune`] once a day for records older than `days` days, the first time
 /// a minute after start. `days == 0` keeps records forever (the task ends at once).
-pub fn spawn_retention(state: State, days: u32) -> tokio::task::JoinHandle<()> {
+pub fn spawn_retention(store: Store, days: u32) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         if days == 0 {
             return;
@@ -687,7 +687,7 @@ pub fn spawn_retention(state: State, days: u32) -> tokio::task::JoinHandle<()> {
         loop {
             daily.tick().await;
             let cutoff = now() - chrono::Duration::days(i64::from(days));
-            match prune(&state, cutoff, PRUNE_BATCH).await {
+            match prune(&store, cutoff, PRUNE_BATCH).await {
                 Ok(n) => tracing::info!(deleted = n, days, "audit retention: old records deleted"),
                 Err(e) => tracing::warn!(error = %e, "audit retention failed; retrying tomorrow"),
             }
@@ -711,9 +711,9 @@ fn row_json(row: &Row) -> J {
 }
 
 /// The latest `n` records, oldest first, as JSON objects (every column).
-pub async fn tail(state: &State, n: u32) -> Result<Vec<J>, DbError> {
-    let sql = Sql::fixed_table(state.db.dialect(), LATEST, &state.table(TABLE), vec![Value::Int(i64::from(n))]);
-    let rows = state.db.fetch_all(&sql, &KINDS).await?;
+pub async fn tail(store: &Store, n: u32) -> Result<Vec<J>, DbError> {
+    let sql = Sql::fixed_table(store.db.dialect(), LATEST, &store.table(TABLE), vec![Value::Int(i64::from(n))]);
+    let rows = store.db.fetch_all(&sql, &KINDS).await?;
     Ok(rows.iter().rev().map(row_json).collect())
 }
 
@@ -738,9 +738,9 @@ fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
 /// other}, by_stage: {handler | shield | cors | auth | rate | scope: n},
 /// duration_ms: {p50, p95, p99, max, sample}}`. The percentiles are over the
 /// latest 10,000 records of the period.
-pub async fn stats(state: &State, since: NaiveDateTime) -> Result<J, DbError> {
-    let d = state.db.dialect();
-    let table = state.table(TABLE);
+pub async fn stats(store: &Store, since: NaiveDateTime) -> Result<J, DbError> {
+    let d = store.db.dialect();
+    let table = store.table(TABLE);
     let groups = Sql::fixed_table(d, GROUPS_SINCE, &table, vec![Value::DateTime(since)]);
     let kinds = [Some(ColumnKind::Int), Some(ColumnKind::Text), Some(ColumnKind::Int)];
     let mut by_status = serde_json::Map::new();
@@ -749,7 +749,7 @@ pub async fn stats(state: &State, since: NaiveDateTime) -> Result<J, DbError> {
     }
     let mut by_stage = serde_json::Map::new();
     let mut count = 0;
-    for row in state.db.fetch_all(&groups, &kinds).await? {
+    for row in store.db.fetch_all(&groups, &kinds).await? {
         let n = row.get(2).and_then(as_i64).unwrap_or(0);
         let class = status_class(row.first().and_then(as_i64).unwrap_or(0));
         let stage = row.get(1).and_then(J::as_str).unwrap_or("handler").to_string();
@@ -761,7 +761,7 @@ pub async fn stats(state: &State, since: NaiveDateTime) -> Result<J, DbError> {
     }
     let sample = Sql::fixed_table(d, DURATIONS_SINCE, &table, vec![Value::DateTime(since), Value::Int(STATS_SAMPLE)]);
     let mut durations: Vec<i64> =
-        state.db.fetch_all(&sample, &kinds[..1]).await?.iter().filter_map(|r| r.first().and_then(as_i64)).collect();
+        store.db.fetch_all(&sample, &kinds[..1]).await?.iter().filter_map(|r| r.first().and_then(as_i64)).collect();
     durations.sort_unstable();
     Ok(json!({
         "since": since.format("%Y-%m-%dT%H:%M:%SZ").to_string(),

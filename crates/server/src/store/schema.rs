@@ -4,7 +4,7 @@ use databuilder_engine::catalog::Dialect;
 use databuilder_engine::exec::DbError;
 use databuilder_engine::sql::Sql;
 
-use super::State;
+use super::Store;
 
 const TOKENS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, token_hint TEXT NOT NULL, policy TEXT NOT NULL, created_at DATETIME NOT NULL, expires_at DATETIME NULL, revoked_at DATETIME NULL, last_used_at DATETIME NULL, hmac_secret TEXT NULL)";
 const TOKENS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(191) NOT NULL, token_hash CHAR(64) NOT NULL UNIQUE, token_hint VARCHAR(16) NOT NULL, policy TEXT NOT NULL, created_at DATETIME NOT NULL, expires_at DATETIME NULL, revoked_at DATETIME NULL, last_used_at DATETIME NULL, hmac_secret TEXT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
@@ -22,7 +22,7 @@ const NONCES_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT
 const NONCES_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce CHAR(64) NOT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (token_id, nonce), KEY (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const NONCES_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (token_id BIGINT NOT NULL, nonce CHAR(64) NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (token_id, nonce))";
 
-// The audit log (`state::audit`). Ids are written explicitly by the chained append.
+// The audit log (`store::audit`). Ids are written explicitly by the chained append.
 // The created_at index: `UNIQUE (created_at, id)` on SQLite and PostgreSQL, whose
 // indexes are schema objects needing their own name (a template carries only the
 // table's), so it lives inside CREATE TABLE under a name derived from the table.
@@ -43,8 +43,8 @@ fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'stati
 }
 
 /// Create every state table that does not exist yet.
-pub async fn create(state: &State) -> Result<(), DbError> {
-    let d = state.db.dialect();
+pub async fn create(store: &Store) -> Result<(), DbError> {
+    let d = store.db.dialect();
     let tables = [
         ("api_tokens", pick(d, TOKENS_SQLITE, TOKENS_MYSQL, TOKENS_POSTGRES)),
         ("idempotency", pick(d, IDEM_SQLITE, IDEM_MYSQL, IDEM_POSTGRES)),
@@ -56,7 +56,7 @@ pub async fn create(state: &State) -> Result<(), DbError> {
         ("api_logs", pick(d, LOGS_SQLITE, LOGS_MYSQL, LOGS_POSTGRES)),
     ];
     for (name, ddl) in tables {
-        state.db.execute(&Sql::fixed_table(d, ddl, &state.table(name), vec![])).await?;
+        store.db.execute(&Sql::fixed_table(d, ddl, &store.table(name), vec![])).await?;
     }
     Ok(())
 }

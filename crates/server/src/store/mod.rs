@@ -18,17 +18,17 @@ use databuilder_engine::exec::{Db, DbError};
 
 /// Handles on the state tables.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct Store {
     pub db: Db,
     pub prefix: String,
 }
 
-impl State {
+impl Store {
     /// Connect and create the state tables if missing.
-    pub async fn open(db: Db, prefix: &str) -> Result<State, DbError> {
-        let state = State { db, prefix: prefix.to_string() };
-        schema::create(&state).await?;
-        Ok(state)
+    pub async fn open(db: Db, prefix: &str) -> Result<Store, DbError> {
+        let store = Store { db, prefix: prefix.to_string() };
+        schema::create(&store).await?;
+        Ok(store)
     }
 
     /// The full name of a state table: `<prefix>data_builder_<name>`.

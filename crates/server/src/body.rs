@@ -6,7 +6,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value as J};
 
-use super::error::Problem;
+use crate::problem::Problem;
 
 /// Most rows in one POST.
 pub const MAX_BATCH: usize = 1000;

@@ -9,7 +9,7 @@ use databuilder_engine::value::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{State, now};
+use super::{Store, now};
 
 /// The three kinds of definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl Kind {
 
 const TEXT2: [Option<ColumnKind>; 2] = [Some(ColumnKind::Text), Some(ColumnKind::Text)];
 
-impl State {
+impl Store {
     /// Create or replace a definition (one transaction: delete, then insert).
     pub async fn put_definition<T: Serialize>(
         &self,

@@ -18,7 +18,7 @@ use databuilder_engine::sql::{Sql, render_counter_read, render_counter_upsert};
 use databuilder_engine::value::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use super::State;
+use super::Store;
 
 const PURGE: &str = "DELETE FROM {t} WHERE win < ?";
 
@@ -47,9 +47,9 @@ impl std::fmt::Debug for Job {
 
 impl RateCounter {
     /// Start the writer task (needs a Tokio runtime).
-    pub fn start(state: State) -> RateCounter {
+    pub fn start(store: Store) -> RateCounter {
         let (tx, rx) = mpsc::channel(10_000);
-        tokio::spawn(writer(state, rx));
+        tokio::spawn(writer(store, rx));
         RateCounter { jobs: tx }
     }
 
@@ -67,7 +67,7 @@ impl RateCounter {
     }
 }
 
-async fn writer(state: State, mut rx: mpsc::Receiver<Job>) {
+async fn writer(store: Store, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -76,7 +76,7 @@ async fn writer(state: State, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match state.count_batch(&jobs).await {
+        match store.count_batch(&jobs).await {
             Ok(counts) => {
                 for (job, n) in jobs.into_iter().zip(counts) {
                     let _ = job.reply.send(Ok(n));
@@ -92,7 +92,7 @@ async fn writer(state: State, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-impl State {
+impl Store {
     /// One transaction holding one multi-row UPSERT: each bucket and window of the
     /// batch gets as many requests as the batch holds for it, atomically; each
     /// request gets its own count (`n - k + 1` … `n`, in arrival order), exactly as

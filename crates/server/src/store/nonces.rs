@@ -7,9 +7,9 @@ use databuilder_engine::sql::Sql;
 use databuilder_engine::value::Value;
 use sha2::{Digest, Sha256};
 
-use super::{State, now};
+use super::{Store, now};
 
-impl State {
+impl Store {
     /// Record a nonce; `false` when it was already used by this token.
     pub async fn use_nonce(&self, token_id: i64, nonce: &str) -> Result<bool, DbError> {
         const Q: &str = "INSERT INTO {t} (token_id, nonce, created_at) VALUES (?, ?, ?)";

@@ -14,7 +14,7 @@ use rand::RngCore;
 use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 
-use super::{State, now};
+use super::{Store, now};
 
 const PREFIX: &str = "dba_";
 const BODY_LEN: usize = 43;
@@ -67,7 +67,7 @@ pub struct TokenRecord {
     pub expires_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
-    /// The HMAC signing secret, sealed with the master key (`state::crypto`).
+    /// The HMAC signing secret, sealed with the master key (`store::crypto`).
     pub hmac_secret: Option<String>,
 }
 
@@ -124,7 +124,7 @@ fn record(r: &Row) -> Option<TokenRecord> {
     })
 }
 
-impl State {
+impl Store {
     fn tokens(&self) -> String {
         self.table("api_tokens")
     }

@@ -14,6 +14,7 @@ pub mod app_state;
 pub mod body;
 pub mod cli;
 pub mod config;
+pub mod pages;
 pub mod problem;
 pub mod routes;
 pub mod security;

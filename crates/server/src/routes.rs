@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 
 use crate::api::{graphql, meta, openapi, rest, views};
 use crate::app_state::Shared;
+use crate::pages;
 use crate::problem::Problem;
 use crate::security::{self, Capability, Guard};
 
@@ -68,6 +69,12 @@ fn api_routes() -> [(Router<Shared>, Guard); 5] {
     ]
 }
 
+/// Web pages and their assets: outer layers only (headers, shield); each page
+/// sets its own CSP. The Explorer and the admin console add their routes here.
+fn pages() -> Router<Shared> {
+    Router::new().route("/assets/vendor/{file}", get(pages::assets::vendor))
+}
+
 /// The whole router, with the security layers.
 pub fn router(app: Shared) -> Router {
     let v1 = api_routes()
@@ -77,6 +84,7 @@ pub fn router(app: Shared) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     let router = Router::new()
         .nest(BASE, v1)
+        .nest(pages::ROOT, pages())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app.clone());

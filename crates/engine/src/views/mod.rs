@@ -4,9 +4,11 @@
 //! scopes, row filters and secret-column rules always apply.
 
 mod compile;
+mod pipeline;
 mod report;
 
 pub use compile::{ViewError, compile_view, narrow, validate_view, view_principal};
+pub use pipeline::{plan_report_for, plan_view};
 pub use report::{Bucket, GroupKey, Metric, MetricFn, ReportPlan, plan_report, validate_report};
 
 use std::collections::BTreeMap;

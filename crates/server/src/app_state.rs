@@ -11,7 +11,6 @@ use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
 
 use crate::config::Config;
-use crate::security::client_ip::parse_nets;
 use crate::security::shield::IpThrottle;
 use crate::store::Store;
 use crate::store::audit::AuditLog;
@@ -79,7 +78,7 @@ impl AppState {
 
             db,
             store,
-            trusted_proxies: parse_nets(&config.security.trusted_proxies),
+            trusted_proxies: config.trusted_proxies(),
             ip_throttle: IpThrottle::default(),
             concurrency: Arc::new(tokio::sync::Semaphore::new(config.security.max_concurrency.max(1))),
             graphql: crate::api::graphql::SchemaCache::new(crate::api::graphql::limits::Limits::from_config(

@@ -22,7 +22,7 @@ fn origin(h: &HeaderMap) -> Option<&str> {
 }
 
 fn server_allows(app: &Shared, origin: &str) -> bool {
-    app.config.security.cors_origins.iter().any(|o| o == "*" || o == origin)
+    app.config.security.cors_origins.iter().any(|o| o.admits(origin))
 }
 
 /// Answer preflights; add CORS headers to responses for allowed origins.

@@ -10,7 +10,7 @@ use databuilder_engine::exec::{Db, DbError};
 use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
 
-use crate::config::Config;
+use crate::config::{Config, Net, Origin};
 use crate::security::shield::IpThrottle;
 use crate::store::Store;
 use crate::store::audit::AuditLog;
@@ -33,7 +33,34 @@ pub struct Definitions {
 const DEFINITIONS_TTL: Duration = Duration::from_secs(5);
 
 /// A token record and its principal, shared by every request that presents it.
-pub type CachedToken = Arc<(TokenRecord, Arc<Principal>)>;
+pub type CachedToken = Arc<TokenEntry>;
+
+/// What the cache holds for one token: parsed once when the token is loaded.
+pub struct TokenEntry {
+    pub record: TokenRecord,
+    pub principal: Arc<Principal>,
+    pub guard: Arc<TokenGuard>,
+}
+
+/// The token's network and origin allowlists, parsed (stages 2 and 5 read them).
+#[derive(Debug, Default)]
+pub struct TokenGuard {
+    /// `None`: any address. Entries stored before validation that do not parse
+    /// are dropped, so a list of only bad entries admits nobody.
+    pub nets: Option<Vec<ipnet::IpNet>>,
+    /// `None`: any origin.
+    pub origins: Option<Vec<Origin>>,
+}
+
+impl TokenGuard {
+    pub fn of(p: &Principal) -> TokenGuard {
+        let nets = (!p.policy.cidrs.is_empty())
+            .then(|| p.policy.cidrs.iter().filter_map(|c| c.parse::<Net>().ok()).map(|n| n.0).collect());
+        let origins = (!p.policy.origins.is_empty())
+            .then(|| p.policy.origins.iter().filter_map(|o| o.parse::<Origin>().ok()).collect());
+        TokenGuard { nets, origins }
+    }
+}
 
 /// The shared application state.
 pub struct AppState {
@@ -144,9 +171,10 @@ impl AppState {
         {
             return Ok(rec.clone());
         }
-        let rec = self.store.token_by_hash(hash).await?.map(|r| {
-            let p = Arc::new(r.principal());
-            Arc::new((r, p))
+        let rec = self.store.token_by_hash(hash).await?.map(|record| {
+            let principal = Arc::new(record.principal());
+            let guard = Arc::new(TokenGuard::of(&principal));
+            Arc::new(TokenEntry { record, principal, guard })
         });
         if let Ok(mut cache) = self.token_cache.lock() {
             if cache.len() > 10_000 {

@@ -65,7 +65,7 @@ pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -
         Err(e) => return reject("auth", Problem::from(e)),
     };
     let Some(entry) = record else { return unauthorized("unknown token") };
-    let (record, principal) = (&entry.0, &entry.1);
+    let (record, principal) = (&entry.record, &entry.principal);
     if !record.active() {
         return unauthorized("token expired or revoked");
     }
@@ -77,6 +77,7 @@ pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -
         None => req,
     };
     req.extensions_mut().insert(principal.clone());
+    req.extensions_mut().insert(entry.guard.clone());
 
     let mut res = next.run(req).await;
     res.extensions_mut().insert(TokenId(record.id));

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::reject;
-use crate::app_state::Shared;
+use crate::app_state::{Shared, TokenGuard};
 use crate::problem::Problem;
 
 const ALLOW_HEADERS: &str = "authorization, content-type, idempotency-key, if-match, x-signature, x-timestamp, x-nonce";
@@ -59,14 +59,13 @@ fn add_origin(h: &mut HeaderMap, origin: Option<&str>) {
     }
 }
 
-/// After authentication: a token's origin whitelist.
+/// After authentication: a token's origin whitelist (parsed when the token was loaded).
 pub async fn origin_check(req: Request, next: Next) -> Response {
-    let principal = req.extensions().get::<std::sync::Arc<databuilder_engine::principal::Principal>>().cloned();
-    if let (Some(p), Some(o)) = (principal, origin(req.headers())) {
-        let list = &p.policy.origins;
-        if !list.is_empty() && !list.iter().any(|a| a == o) {
-            return reject("cors", Problem::forbidden("this token may not be used from this origin"));
-        }
+    let guard = req.extensions().get::<std::sync::Arc<TokenGuard>>().cloned();
+    if let (Some(list), Some(o)) = (guard.as_ref().and_then(|g| g.origins.as_ref()), origin(req.headers()))
+        && !list.iter().any(|a| a.admits(&o.to_ascii_lowercase()))
+    {
+        return reject("cors", Problem::forbidden("this token may not be used from this origin"));
     }
     next.run(req).await
 }

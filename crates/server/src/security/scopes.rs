@@ -14,9 +14,9 @@ use axum::response::Response;
 use databuilder_engine::plan::{Action, PlanError, permissions};
 use databuilder_engine::principal::Principal;
 
-use super::client_ip::{client_ip, in_nets, parse_nets};
+use super::client_ip::{client_ip, in_nets};
 use super::{Capability, reject};
-use crate::app_state::Shared;
+use crate::app_state::{Shared, TokenGuard};
 use crate::problem::Problem;
 
 fn action(m: &Method) -> Action {
@@ -39,11 +39,11 @@ pub async fn verify(
     let Some(p) = req.extensions().get::<Arc<Principal>>().cloned() else {
         return next.run(req).await;
     };
-    if !p.policy.cidrs.is_empty() {
-        let ip = client_ip(&req, &app.trusted_proxies);
-        if !in_nets(ip, &parse_nets(&p.policy.cidrs)) {
-            return reject("scope", Problem::forbidden("this token may not be used from this address"));
-        }
+    let guard = req.extensions().get::<Arc<TokenGuard>>().cloned().unwrap_or_default();
+    if let Some(nets) = &guard.nets
+        && !in_nets(client_ip(&req, &app.trusted_proxies), nets)
+    {
+        return reject("scope", Problem::forbidden("this token may not be used from this address"));
     }
     let params = params.ok();
     let resource = params.iter().flat_map(|p| p.iter()).find(|(k, _)| *k == "resource").map(|(_, v)| v);

@@ -156,7 +156,7 @@ pub async fn report_group(
     let results = futures_util::future::join_all(runs).await;
     let mut data = serde_json::Map::new();
     for (slug, result) in group.reports.iter().zip(results) {
-        data.insert(slug.clone(), result?);
+        data.insert(slug.to_string(), result?);
     }
     Ok(Json(json!({"data": data, "meta": {"slug": group.slug, "name": group.name}})))
 }

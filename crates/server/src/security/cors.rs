@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::reject;
+use super::{Stage, reject};
 use crate::app_state::{Shared, TokenGuard};
 use crate::problem::Problem;
 
@@ -33,7 +33,7 @@ pub async fn preflight(State(app): State<Shared>, req: Request, next: Next) -> R
     let allowed = origin.as_deref().is_some_and(|o| server_allows(&app, o));
     if is_preflight {
         if !allowed {
-            return reject("cors", Problem::forbidden("this origin is not allowed by the server's CORS policy"));
+            return reject(Stage::Cors, Problem::forbidden("this origin is not allowed by the server's CORS policy"));
         }
         let mut res = Response::new(axum::body::Body::empty());
         *res.status_mut() = StatusCode::NO_CONTENT;
@@ -65,7 +65,7 @@ pub async fn origin_check(req: Request, next: Next) -> Response {
     if let (Some(list), Some(o)) = (guard.as_ref().and_then(|g| g.origins.as_ref()), origin(req.headers()))
         && !list.iter().any(|a| a.admits(&o.to_ascii_lowercase()))
     {
-        return reject("cors", Problem::forbidden("this token may not be used from this origin"));
+        return reject(Stage::Cors, Problem::forbidden("this token may not be used from this origin"));
     }
     next.run(req).await
 }

@@ -42,12 +42,37 @@ use crate::app_state::Shared;
 use crate::problem::Problem;
 pub use rate_limit::RateMode;
 
+/// A stage of the pipeline, as the audit log names the one that rejected a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Shield,
+    Cors,
+    Audit,
+    Auth,
+    Rate,
+    Scope,
+}
+
+impl Stage {
+    /// The name stored in the audit log's `stage` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Stage::Shield => "shield",
+            Stage::Cors => "cors",
+            Stage::Audit => "audit",
+            Stage::Auth => "auth",
+            Stage::Rate => "rate",
+            Stage::Scope => "scope",
+        }
+    }
+}
+
 /// Which stage rejected a request (a response extension, read by the audit log).
 #[derive(Debug, Clone, Copy)]
-pub struct Rejected(pub &'static str);
+pub struct Rejected(pub Stage);
 
 /// A rejection by `stage`.
-pub fn reject(stage: &'static str, problem: Problem) -> Response {
+pub fn reject(stage: Stage, problem: Problem) -> Response {
     let mut res = problem.into_response();
     res.extensions_mut().insert(Rejected(stage));
     res

@@ -15,7 +15,7 @@ use databuilder_engine::plan::{Action, PlanError, permissions};
 use databuilder_engine::principal::Principal;
 
 use super::client_ip::{client_ip, in_nets};
-use super::{Capability, reject};
+use super::{Capability, Stage, reject};
 use crate::app_state::{Shared, TokenGuard};
 use crate::problem::Problem;
 
@@ -43,13 +43,13 @@ pub async fn verify(
     if let Some(nets) = &guard.nets
         && !in_nets(client_ip(&req, &app.trusted_proxies), nets)
     {
-        return reject("scope", Problem::forbidden("this token may not be used from this address"));
+        return reject(Stage::Scope, Problem::forbidden("this token may not be used from this address"));
     }
     let params = params.ok();
     let resource = params.iter().flat_map(|p| p.iter()).find(|(k, _)| *k == "resource").map(|(_, v)| v);
     match check(&app, &p, capability, resource, req.method()) {
         Ok(()) => next.run(req).await,
-        Err(problem) => reject("scope", problem),
+        Err(problem) => reject(Stage::Scope, problem),
     }
 }
 

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 
 use super::client_ip::client_ip;
-use super::reject;
+use super::{Stage, reject};
 use crate::app_state::Shared;
 use crate::problem::Problem;
 
@@ -51,13 +51,13 @@ pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Resp
     if let Some(q) = req.uri().query() {
         if q.len() > sec.max_query_bytes {
             return reject(
-                "shield",
+                Stage::Shield,
                 Problem::bad_param("query", format!("the query string exceeds {} bytes", sec.max_query_bytes)),
             );
         }
         if q.split('&').count() > sec.max_query_params {
             return reject(
-                "shield",
+                Stage::Shield,
                 Problem::bad_param("query", format!("more than {} parameters", sec.max_query_params)),
             );
         }
@@ -71,7 +71,7 @@ pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Resp
             "too many requests from this address",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from(retry));
-        return reject("shield", p);
+        return reject(Stage::Shield, p);
     }
     let Ok(_permit) = app.concurrency.clone().try_acquire_owned() else {
         let p = Problem::new(
@@ -81,7 +81,7 @@ pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Resp
             "the server is at capacity; retry shortly",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from(1));
-        return reject("shield", p);
+        return reject(Stage::Shield, p);
     };
     next.run(req).await
 }
@@ -93,7 +93,7 @@ pub async fn time_limit(State(app): State<Shared>, req: Request, next: Next) -> 
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => reject(
-            "shield",
+            Stage::Shield,
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",

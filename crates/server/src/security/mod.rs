@@ -32,6 +32,8 @@ pub mod headers;
 pub mod rate_limit;
 pub mod scopes;
 pub mod shield;
+#[cfg(test)]
+mod tests;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state as with;
@@ -82,11 +84,11 @@ pub fn reject(stage: Stage, problem: Problem) -> Response {
 pub fn outer(router: Router, app: Shared) -> Router {
     router.layer(
         ServiceBuilder::new()
-            .layer(with(app.clone(), headers::finalize))
-            .layer(with(app.clone(), shield::shield))
-            .layer(with(app.clone(), shield::time_limit))
+            .layer(with(app.headers.clone(), headers::finalize))
+            .layer(with(app.shield.clone(), shield::shield))
+            .layer(with(app.shield.clone(), shield::time_limit))
             .layer(axum::middleware::from_fn(shield::catch_panic))
-            .layer(with(app, cors::preflight)),
+            .layer(with(app.cors.clone(), cors::preflight)),
     )
 }
 
@@ -131,6 +133,6 @@ pub fn api(router: Router<Shared>, app: Shared, guard: Guard) -> Router<Shared> 
             .layer(with(app.clone(), auth::authenticate))
             .layer(axum::middleware::from_fn(cors::origin_check))
             .layer(with((app.clone(), guard.rate), rate_limit::limit))
-            .layer(with((app, guard.capability), scopes::verify)),
+            .layer(with((app.scopes.clone(), guard.capability), scopes::verify)),
     )
 }

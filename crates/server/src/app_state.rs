@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use databuilder_engine::catalog::{self, Catalog, CatalogConfig};
+use databuilder_engine::catalog::{Catalog, CatalogConfig};
 use databuilder_engine::exec::{Db, DbError};
 use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
@@ -168,7 +168,7 @@ impl AppState {
 
     /// Re-read the schema; returns the number of resources.
     pub async fn reload_catalog(&self) -> Result<usize, DbError> {
-        let fresh = catalog::load(&self.db, &self.catalog_config).await?;
+        let fresh = databuilder_engine::exec::load_catalog(&self.db, &self.catalog_config).await?;
         let n = fresh.tables.len();
         self.catalog.set(fresh);
         Ok(n)

@@ -4,11 +4,11 @@
 //! database text ever reaches a client.
 
 mod driver;
-mod load;
+mod introspect;
 mod run;
 mod write;
 
-pub use load::load_demo;
+pub use introspect::load_catalog;
 pub use run::{Object, Page, kinds, output, run_list, run_node, run_report, shape};
 
 pub use write::{WriteError, etag, run_create, run_delete, run_update};

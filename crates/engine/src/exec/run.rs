@@ -166,7 +166,7 @@ async fn fetch_children(
 }
 
 /// Run a report: one aggregate statement; rows keyed by the report's labels.
-pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::views::ReportPlan) -> Result<Vec<Object>, DbError> {
+pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::plan::ReportPlan) -> Result<Vec<Object>, DbError> {
     let kinds: Vec<Option<ColumnKind>> = plan.kinds(catalog).into_iter().map(Some).collect();
     let rows = db.fetch_all(&crate::sql::render_report(catalog, plan), &kinds).await?;
     let labels = plan.labels();

@@ -4,8 +4,8 @@
 
 use super::{Builder, Sql};
 use crate::catalog::{Catalog, Dialect, Table};
+use crate::plan::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
 use crate::plan::{Cond, Select};
-use crate::views::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
 
 use crate::value::Value;
 

@@ -9,7 +9,7 @@ mod report;
 
 pub use compile::{ViewError, compile_view, narrow, validate_view, view_principal};
 pub use pipeline::{plan_report_for, plan_view};
-pub use report::{Bucket, GroupKey, Metric, MetricFn, ReportPlan, plan_report, validate_report};
+pub use report::{plan_report, validate_report};
 
 use std::collections::BTreeMap;
 

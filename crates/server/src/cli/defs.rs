@@ -32,7 +32,7 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
     let (db, state) = startup::connect(&cfg).await?;
     match cmd {
         DefCommand::Apply { file } => {
-            let catalog = databuilder_engine::catalog::load(&db, &startup::catalog_config(&cfg)?)
+            let catalog = databuilder_engine::exec::load_catalog(&db, &startup::catalog_config(&cfg)?)
                 .await
                 .map_err(|e| e.to_string())?;
             let slug = apply_file(&state, &catalog, kind, file).await?;

@@ -99,7 +99,7 @@ pub async fn run(cli: Cli) -> i32 {
 async fn schema(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
     let (db, _) = crate::startup::connect(&cfg).await?;
-    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?)
+    let catalog = databuilder_engine::exec::load_catalog(&db, &crate::startup::catalog_config(&cfg)?)
         .await
         .map_err(|e| e.to_string())?;
     let tables: Vec<serde_json::Value> = catalog
@@ -127,7 +127,7 @@ async fn schema(cli: &Cli) -> Result<(), String> {
 async fn openapi(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
     let (db, _) = crate::startup::connect(&cfg).await?;
-    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?)
+    let catalog = databuilder_engine::exec::load_catalog(&db, &crate::startup::catalog_config(&cfg)?)
         .await
         .map_err(|e| e.to_string())?;
     let admin = databuilder_engine::principal::Principal {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use clap::{Args, Subcommand};
-use databuilder_engine::catalog::{self, Catalog};
+use databuilder_engine::catalog::Catalog;
 use databuilder_engine::principal::{Crud, Policy, Scopes};
 
 use super::Cli;
@@ -90,7 +90,9 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
     let (db, state) = startup::connect(&cfg).await?;
     match cmd {
         TokenCommand::Create(args) => {
-            let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
+            let catalog = databuilder_engine::exec::load_catalog(&db, &startup::catalog_config(&cfg)?)
+                .await
+                .map_err(|e| e.to_string())?;
             let key = crate::store::keys::MasterKey::load(&cfg.master_key_path())?;
             create(&state, &catalog, &key, args).await
         }

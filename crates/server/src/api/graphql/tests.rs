@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::Variables;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, Field, Selection};
-use databuilder_engine::catalog::{self, Catalog, CatalogConfig};
+use databuilder_engine::catalog::{Catalog, CatalogConfig};
 use databuilder_engine::exec::{self, Db};
 use databuilder_engine::plan::{self, Ctx, Node};
 use databuilder_engine::principal::{Crud, Policy, Principal};
@@ -27,9 +27,9 @@ async fn demo() -> Demo {
     let dir = std::env::temp_dir().join(format!("dbgql_{}_{}", std::process::id(), rand::random::<u64>()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let db = Db::connect(&format!("sqlite://{}", dir.join("demo.sqlite").display()), 2).await.expect("connect");
-    exec::load_demo(&db, 0.01, &|_| {}).await.expect("load demo");
+    databuilder_engine::demo::load_demo(&db, 0.01, &|_| {}).await.expect("load demo");
     let cfg = CatalogConfig { prefix: "tbl".into(), ..CatalogConfig::default() };
-    let catalog = Arc::new(catalog::load(&db, &cfg).await.expect("catalog"));
+    let catalog = Arc::new(databuilder_engine::exec::load_catalog(&db, &cfg).await.expect("catalog"));
     Demo { db, catalog, _dir: dir }
 }
 

@@ -136,7 +136,7 @@ pub async fn run_report(
 }
 
 /// Column metadata a chart needs: name, type, and whether it is a dimension or a metric.
-fn columns(catalog: &Catalog, plan: &views::ReportPlan) -> Vec<J> {
+pub(crate) fn columns(catalog: &Catalog, plan: &views::ReportPlan) -> Vec<J> {
     let groups = plan.groups.len();
     plan.labels()
         .into_iter()

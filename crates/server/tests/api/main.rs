@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod aggregates;
 mod attack;
 mod auth;
 mod graphql;

@@ -110,6 +110,8 @@ pub enum Root {
     View(usize),
     /// `report_<slug>`: index into [`Meta::reports`].
     Report(usize),
+    /// `<plural>_aggregate`: ad-hoc aggregates over a table.
+    Aggregate(usize),
 }
 
 /// The whole per-token model.
@@ -305,7 +307,7 @@ fn relations(ctx: Ctx<'_>, t: &TableMeta, positions: &[Option<usize>]) -> Vec<Re
     out
 }
 
-/// Plural lists first, then get-by-id fields, then counts; a clash is skipped.
+/// Plural lists first, then get-by-id fields, counts and aggregates; a clash is skipped.
 fn query_roots(tables: &[TableMeta]) -> Vec<(String, Root)> {
     let mut used = Names::with(&["_empty"]);
     let mut out = Vec::new();
@@ -318,6 +320,9 @@ fn query_roots(tables: &[TableMeta]) -> Vec<(String, Root)> {
     }
     for (i, t) in readable() {
         push_root(&mut out, &mut used, format!("{}_count", names::plural(&t.resource)), Root::Count(i));
+    }
+    for (i, t) in readable() {
+        push_root(&mut out, &mut used, format!("{}_aggregate", names::plural(&t.resource)), Root::Aggregate(i));
     }
     out
 }

@@ -70,3 +70,29 @@ pub async fn answer(
     let body = json!({"data": &rows, "meta": meta});
     Ok((plan.labels(), rows, body))
 }
+
+/// The OpenAPI path item of `GET /{resource}/aggregate` (SPEC §3).
+pub fn openapi_path(resource: &str) -> J {
+    let p = |name: &str, d: &str| json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": "string"}});
+    let problem = json!({"description": "RFC 9457 problem", "content": {"application/problem+json": {}}});
+    let column = json!({"type": "object", "properties": {"name": {"type": "string"}, "type": {"type": "string"}, "role": {"type": "string"}}});
+    json!({"get": {
+        "summary": format!("Ad-hoc aggregates over {resource}"),
+        "parameters": [
+            p("group_by", "Up to 8 columns and date buckets: `status,month(date)` (day week month quarter year)"),
+            p("metrics", "count(*), count(col), count_distinct(col), sum, avg, min, max; default count(*)"),
+            json!({"name": "having", "in": "query", "style": "deepObject", "explode": true, "description": "having[sum(total).gt]=0 (eq ne gt gte lt lte)", "schema": {"type": "object"}}),
+            json!({"name": "filter", "in": "query", "style": "deepObject", "explode": true, "description": "The list filters: filter[col]=v or filter[col.op]=v", "schema": {"type": "object"}}),
+            p("sort", "Groups and metrics by label, `-` for descending: `-sum(total)`"),
+            p("limit", "Rows, 1 to 1000 (100)"),
+            p("count", "`exact` adds meta.total, the number of groups"),
+            p("format", "`json`, `csv` or `ndjson`"),
+        ],
+        "responses": {
+            "200": {"description": "Groups and their figures", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {"data": {"type": "array", "items": {"type": "object"}}, "meta": {"type": "object", "properties": {"columns": {"type": "array", "items": column}, "count": {"type": "integer"}, "total": {"type": "integer"}}}}}},
+                "text/csv": {}, "application/x-ndjson": {}}},
+            "400": problem, "403": problem, "404": problem,
+        },
+    }})
+}

@@ -46,9 +46,10 @@ pub async fn list_views(State(app): State<Shared>, caller: Caller) -> Result<Jso
     let data: Vec<J> = all
         .iter()
         .filter(|v| views::view_principal(&catalog, &caller, v, true).is_ok())
-        .map(
-            |v| json!({"slug": v.slug, "name": v.name, "resource": v.resource, "fields": v.fields, "params": v.params}),
-        )
+        .map(|v| {
+            let broken = super::broken::view(&catalog, v).map(|b| b.missing);
+            json!({"slug": v.slug, "name": v.name, "resource": v.resource, "fields": v.fields, "params": v.params, "broken": broken})
+        })
         .collect();
     Ok(Json(json!({ "data": data })))
 }
@@ -67,6 +68,7 @@ pub async fn view(
     req.format = req.format.or_else(|| accept_format(&headers));
     let catalog = app.catalog();
     let principal = views::view_principal(&catalog, &caller, &def, true)?;
+    super::broken::check_view(&catalog, &def)?;
     let base = views::compile_view(&def, &req.extra)?;
     let narrowed = views::narrow(base, &req)?;
     let plan = plan_list(app.ctx(&catalog, &principal), &def.resource, &narrowed)?;
@@ -79,8 +81,16 @@ pub async fn list_reports(State(app): State<Shared>, caller: Caller) -> Result<J
         return Ok(Json(json!({ "data": [] })));
     }
     let all: Vec<ReportDef> = app.store.definitions(Kind::Report).await?;
-    let data: Vec<J> =
-        all.iter().map(|r| json!({"slug": r.slug, "name": r.name, "chart": r.chart, "params": r.params})).collect();
+    let views: Vec<ViewDef> = app.store.definitions(Kind::View).await?;
+    let catalog = app.catalog();
+    let data: Vec<J> = all
+        .iter()
+        .map(|r| {
+            let over = r.view.as_ref().and_then(|s| views.iter().find(|v| &v.slug == s));
+            let broken = super::broken::check_report(&catalog, r, over).err().map(|p| p.detail);
+            json!({"slug": r.slug, "name": r.name, "chart": r.chart, "params": r.params, "broken": broken})
+        })
+        .collect();
     Ok(Json(json!({ "data": data })))
 }
 
@@ -126,6 +136,7 @@ pub async fn run_report(
         params: Default::default(),
     });
     let principal = views::view_principal(&catalog, caller, &base, false)?;
+    super::broken::check_report(&catalog, &def, view.as_ref())?;
     let ctx = Ctx { catalog: &catalog, principal: &principal, cursor_key: &app.cursor_key };
     let plan = views::plan_report(ctx, &def, view.as_ref(), args)?;
     let rows = exec::run_report(&app.db, &catalog, &plan).await?;

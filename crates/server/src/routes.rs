@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::api::{graphql, meta, openapi, rest, views};
+use crate::api::{aggregate, graphql, meta, openapi, rest, views};
 use crate::app_state::Shared;
 use crate::pages;
 use crate::problem::Problem;
@@ -54,6 +54,7 @@ fn resources() -> Router<Shared> {
     Router::new()
         .route("/{resource}", get(rest::list).post(rest::create))
         .route("/{resource}/schema", get(meta::schema))
+        .route("/{resource}/aggregate", get(aggregate::aggregate))
         .route("/{resource}/{id}", get(rest::get_one).put(rest::update).patch(rest::update).delete(rest::delete))
 }
 

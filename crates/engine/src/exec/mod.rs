@@ -9,7 +9,7 @@ mod run;
 mod write;
 
 pub use introspect::load_catalog;
-pub use run::{Object, Page, kinds, output, run_list, run_node, run_report, shape};
+pub use run::{Object, Page, count_report_groups, kinds, output, run_list, run_node, run_report, shape};
 
 pub use write::{WriteError, etag, run_create, run_delete, run_update};
 

@@ -182,3 +182,8 @@ pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::plan::ReportPl
         .map(|r| labels.iter().cloned().zip(r.into_iter().enumerate().map(|(i, v)| mask(i, v))).collect())
         .collect())
 }
+
+/// The number of groups of a report before its limit (the `total` of an ad-hoc aggregate).
+pub async fn count_report_groups(db: &Db, catalog: &Catalog, plan: &crate::plan::ReportPlan) -> Result<i64, DbError> {
+    Ok(db.fetch_i64(&crate::sql::render_report_count(catalog, plan)).await?.unwrap_or(0))
+}

@@ -2,8 +2,6 @@
 //! limit over a resource or a view. The filter comes from planning the base
 //! request for the caller, so row filters and secret-column rules hold here too.
 
-use std::collections::BTreeMap;
-
 use super::compile::{ViewError, definition_filters, plan_error, validation_principal};
 use super::{ReportDef, ViewDef, compile_view};
 use crate::catalog::{Catalog, ColumnKind};
@@ -93,13 +91,38 @@ pub fn plan_report(
         (None, None) => return Err(PlanError::param("resource", "a report needs a resource or a view")),
     };
     base.filters.extend(definition_filters(&def.filter, &def.params, args)?);
+    let having: Vec<(String, String)> = def.having.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let shape = Shape { group_by: &def.group_by, metrics: &def.metrics, having: &having, sort: def.sort.as_deref() };
+    let mut plan = plan_shape(ctx, &resource, base, &shape)?;
+    plan.limit = Some(def.limit.unwrap_or(MAX_REPORT_ROWS).min(MAX_REPORT_ROWS) as u64);
+    Ok(plan)
+}
+
+/// What a report or an ad-hoc aggregate asks for, as written.
+pub(crate) struct Shape<'a> {
+    pub group_by: &'a [String],
+    pub metrics: &'a [String],
+    /// `having` keys (`sum(total).gt`) with their values.
+    pub having: &'a [(String, String)],
+    pub sort: Option<&'a str>,
+}
+
+/// Plan groups, metrics, `having` and order over `base` (its filters only),
+/// planned as a list for the caller so its permissions, row filters and
+/// secret-column rules are in the figures. The limit is the caller's to set.
+pub(crate) fn plan_shape(
+    ctx: Ctx<'_>,
+    resource: &str,
+    mut base: ListRequest,
+    shape: &Shape<'_>,
+) -> Result<ReportPlan, PlanError> {
     base.fields = None;
     base.include.clear();
     base.sort.clear();
-    let list = plan_list(ctx, &resource, &base)?;
+    let list = plan_list(ctx, resource, &base)?;
     let table = list.root.select.table;
-    let groups = def.group_by.iter().map(|g| group_key(ctx, table, g)).collect::<Result<Vec<_>, _>>()?;
-    let metrics = def.metrics.iter().map(|m| metric(ctx, table, m)).collect::<Result<Vec<_>, _>>()?;
+    let groups = shape.group_by.iter().map(|g| group_key(ctx, table, g)).collect::<Result<Vec<_>, _>>()?;
+    let metrics = shape.metrics.iter().map(|m| metric(ctx, table, m)).collect::<Result<Vec<_>, _>>()?;
     if metrics.is_empty() {
         return Err(PlanError::param("metrics", "a report needs at least one metric"));
     }
@@ -124,16 +147,15 @@ pub fn plan_report(
         plan.mask = Some(crate::plan::Mask { pii, masker: crate::sandbox::Masker::new(ctx.cursor_key) });
     }
 
-    plan.having = having(ctx.catalog, &plan, &def.having)?;
-    plan.order = order(&plan, def.sort.as_deref())?;
-    plan.limit = Some(def.limit.unwrap_or(MAX_REPORT_ROWS).min(MAX_REPORT_ROWS) as u64);
+    plan.having = having(ctx.catalog, &plan, shape.having)?;
+    plan.order = order(&plan, shape.sort)?;
     Ok(plan)
 }
 
 fn having(
     catalog: &Catalog,
     plan: &ReportPlan,
-    having: &BTreeMap<String, String>,
+    having: &[(String, String)],
 ) -> Result<Vec<(usize, CmpOp, Value)>, PlanError> {
     let kinds = plan.kinds(catalog);
     let mut out = Vec::new();

@@ -40,8 +40,15 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
             Ok(())
         }
         DefCommand::List => {
+            let catalog = databuilder_engine::exec::load_catalog(&db, &startup::catalog_config(&cfg)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            let broken = broken_definitions(&state, &catalog).await?;
             for (slug, name) in summaries(&state, kind).await? {
-                println!("{slug:<32} {name}");
+                match broken.iter().find(|(k, s, _)| *k == kind && *s == slug) {
+                    Some((_, _, why)) => println!("{slug:<32} {name}  [BROKEN: {why}]"),
+                    None => println!("{slug:<32} {name}"),
+                }
             }
             Ok(())
         }
@@ -59,6 +66,38 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
             false => Err(format!("no {} `{slug}`", kind.noun())),
         },
     }
+}
+
+/// Every stored definition the live schema no longer supports, with why
+/// (`api/broken.rs`): views, reports (also through their view) and groups with
+/// a missing or broken report.
+pub async fn broken_definitions(state: &Store, catalog: &Catalog) -> Result<Vec<(Kind, String, String)>, String> {
+    use crate::api::broken;
+    let views: Vec<ViewDef> = state.definitions(Kind::View).await.map_err(|e| e.to_string())?;
+    let reports: Vec<ReportDef> = state.definitions(Kind::Report).await.map_err(|e| e.to_string())?;
+    let groups: Vec<GroupDef> = state.definitions(Kind::Group).await.map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for v in &views {
+        if let Some(b) = broken::view(catalog, v) {
+            out.push((Kind::View, v.slug.to_string(), b.message));
+        }
+    }
+    for r in &reports {
+        let over = r.view.as_ref().and_then(|s| views.iter().find(|v| &v.slug == s));
+        if let Err(p) = broken::check_report(catalog, r, over) {
+            out.push((Kind::Report, r.slug.to_string(), p.detail));
+        }
+    }
+    for g in &groups {
+        let bad = g.reports.iter().find(|r| {
+            !reports.iter().any(|d| &d.slug == *r)
+                || out.iter().any(|(k, s, _)| *k == Kind::Report && s.as_str() == &***r)
+        });
+        if let Some(r) = bad {
+            out.push((Kind::Group, g.slug.to_string(), format!("report `{r}` is missing or broken")));
+        }
+    }
+    Ok(out)
 }
 
 async fn summaries(state: &Store, kind: Kind) -> Result<Vec<(String, String)>, String> {

@@ -3,10 +3,13 @@
 
 mod helpers;
 
+mod aggregates;
 mod attack;
 mod auth;
 mod graphql;
+mod graphql_cost;
 mod guard;
 mod list;
+mod modules;
 mod views;
 mod writes;

@@ -114,8 +114,20 @@ pub async fn run_report(
         let declared: Vec<&String> = def.params.keys().chain(view.iter().flat_map(|v| v.params.keys())).collect();
         reject_unknown(args, &declared)?;
     }
+    run_report_def(app, caller, &def, view.as_ref(), args).await
+}
+
+/// Run a report definition (saved or not: the admin console previews drafts)
+/// for the caller.
+pub async fn run_report_def(
+    app: &Shared,
+    caller: &Principal,
+    def: &ReportDef,
+    view: Option<&ViewDef>,
+    args: &[(String, String)],
+) -> Result<J, Problem> {
     let catalog = app.catalog();
-    let base = view.clone().unwrap_or_else(|| ViewDef {
+    let base = view.cloned().unwrap_or_else(|| ViewDef {
         slug: def.slug.clone(),
         name: def.name.clone(),
         resource: def.resource.clone().unwrap_or_default(),
@@ -127,7 +139,7 @@ pub async fn run_report(
     });
     let principal = views::view_principal(&catalog, caller, &base, false)?;
     let ctx = Ctx { catalog: &catalog, principal: &principal, cursor_key: &app.cursor_key };
-    let plan = views::plan_report(ctx, &def, view.as_ref(), args)?;
+    let plan = views::plan_report(ctx, def, view, args)?;
     let rows = exec::run_report(&app.db, &catalog, &plan).await?;
     Ok(json!({
         "data": rows,

@@ -177,8 +177,7 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
     }
     let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for spec in &a.columns {
-        let (res, list) =
-            spec.split_once(':').ok_or_else(|| format!("--columns {spec}: expected RESOURCE:COL,COL"))?;
+        let (res, list) = spec.split_once(':').ok_or_else(|| format!("--columns {spec}: expected RESOURCE:COL,COL"))?;
         let idx = catalog.resource(res).ok_or_else(|| format!("--columns {spec}: no resource `{res}`"))?;
         let t = catalog.table(idx);
         let entry = columns.entry(res.to_string()).or_default();

@@ -174,7 +174,9 @@ pub fn spawn_housekeeping(store: Store) -> tokio::task::JoinHandle<()> {
         loop {
             daily.tick().await;
             match store.purge_admin().await {
-                Ok((links, sessions)) => tracing::info!(links, sessions, "admin housekeeping: old links and sessions deleted"),
+                Ok((links, sessions)) => {
+                    tracing::info!(links, sessions, "admin housekeeping: old links and sessions deleted")
+                }
                 Err(e) => tracing::warn!(error = %e, "admin housekeeping failed; retrying tomorrow"),
             }
         }

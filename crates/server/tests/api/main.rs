@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod attack;
 mod auth;
 mod graphql;

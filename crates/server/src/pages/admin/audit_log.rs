@@ -38,7 +38,8 @@ fn filters(q: &Form) -> Result<Filters, (&'static str, String)> {
     let now = crate::store::now();
     let time = |name: &'static str, default: NaiveDateTime| match q.text(name) {
         None => Ok(default),
-        Some(t) => parse_datetime(&t.replace('T', " ")).map_err(|_| (name, format!("`{t}` is not a date and time like 2026-01-31 14:00"))),
+        Some(t) => parse_datetime(&t.replace('T', " "))
+            .map_err(|_| (name, format!("`{t}` is not a date and time like 2026-01-31 14:00"))),
     };
     let token = match q.text("token") {
         None => None,

@@ -10,7 +10,7 @@ use serde_json::{Value as J, json};
 
 use super::extract::Admin;
 use super::tokens::see_other;
-use super::{j, ROOT, form, layout, templates};
+use super::{ROOT, form, j, layout, templates};
 use crate::problem::Problem;
 
 /// `GET /admin/catalog`.

@@ -15,7 +15,7 @@ use minijinja::context;
 use serde_json::{Value as J, json};
 
 use super::extract::Admin;
-use super::{j, action, layout, templates};
+use super::{action, j, layout, templates};
 use crate::problem::Problem;
 
 /// Minutes of traffic shown.
@@ -37,8 +37,13 @@ pub async fn traffic(app: &crate::app_state::Shared) -> Result<J, Problem> {
         &store.table("api_logs"),
         vec![Value::DateTime(since), Value::Int(SAMPLE)],
     );
-    let kinds =
-        [Some(ColumnKind::DateTime), Some(ColumnKind::Int), Some(ColumnKind::Text), Some(ColumnKind::Int), Some(ColumnKind::Int)];
+    let kinds = [
+        Some(ColumnKind::DateTime),
+        Some(ColumnKind::Int),
+        Some(ColumnKind::Text),
+        Some(ColumnKind::Int),
+        Some(ColumnKind::Int),
+    ];
     let rows = store.db.fetch_all(&sql, &kinds).await?;
     let mut per_minute = vec![0i64; MINUTES as usize];
     let mut status: BTreeMap<&str, i64> = ["2xx", "3xx", "4xx", "5xx"].iter().map(|k| (*k, 0)).collect();
@@ -78,8 +83,7 @@ pub async fn traffic(app: &crate::app_state::Shared) -> Result<J, Problem> {
     }
     durations.sort_unstable();
     let p95 = (!durations.is_empty()).then(|| durations[((durations.len() as f64 * 0.95).ceil() as usize).max(1) - 1]);
-    let names: BTreeMap<i64, String> =
-        store.list_tokens().await?.into_iter().map(|t| (t.id, t.name)).collect();
+    let names: BTreeMap<i64, String> = store.list_tokens().await?.into_iter().map(|t| (t.id, t.name)).collect();
     let mut top: Vec<(i64, i64)> = tokens.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let top: Vec<J> = top
@@ -87,9 +91,8 @@ pub async fn traffic(app: &crate::app_state::Shared) -> Result<J, Problem> {
         .take(10)
         .map(|(id, n)| json!({"id": id, "name": names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")), "requests": n}))
         .collect();
-    let labels: Vec<String> = (0..MINUTES)
-        .map(|i| (now - chrono::Duration::minutes(MINUTES - 1 - i)).format("%H:%M").to_string())
-        .collect();
+    let labels: Vec<String> =
+        (0..MINUTES).map(|i| (now - chrono::Duration::minutes(MINUTES - 1 - i)).format("%H:%M").to_string()).collect();
     Ok(json!({
         "requests": requests, "labels": labels, "per_minute": per_minute,
         "status": status, "stages": stages, "p95_ms": p95, "top_tokens": top,

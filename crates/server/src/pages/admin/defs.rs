@@ -13,7 +13,7 @@ use serde_json::{Value as J, json};
 
 use super::extract::Admin;
 use super::tokens::see_other;
-use super::{j, ROOT, form, layout, templates};
+use super::{ROOT, form, j, layout, templates};
 use crate::problem::Problem;
 use crate::store::definitions::Kind;
 
@@ -38,8 +38,12 @@ fn segment(kind: Kind) -> &'static str {
 /// A starting point for a new definition.
 fn template(kind: Kind) -> &'static str {
     match kind {
-        Kind::View => "slug = \"my-view\"\nname = \"My view\"\nresource = \"invoices\"\nfields = [\"id\", \"clientid\", \"total\"]\nsort = \"-total\"\n",
-        Kind::Report => "slug = \"my-report\"\nname = \"My report\"\nresource = \"invoices\"\ngroup_by = [\"status\"]\nmetrics = [\"count(*)\", \"sum(total)\"]\nchart = \"bar\"\n",
+        Kind::View => {
+            "slug = \"my-view\"\nname = \"My view\"\nresource = \"invoices\"\nfields = [\"id\", \"clientid\", \"total\"]\nsort = \"-total\"\n"
+        }
+        Kind::Report => {
+            "slug = \"my-report\"\nname = \"My report\"\nresource = \"invoices\"\ngroup_by = [\"status\"]\nmetrics = [\"count(*)\", \"sum(total)\"]\nchart = \"bar\"\n"
+        }
         Kind::Group => "slug = \"my-group\"\nname = \"My group\"\nreports = []\n",
     }
 }
@@ -51,7 +55,18 @@ fn unknown_kind() -> Response {
 /// The stored definition of `slug` as the TOML the CLI applies.
 async fn as_toml(admin: &Admin, kind: Kind, slug: &str) -> Result<Option<String>, Response> {
     let def: Option<J> = admin.app.store.definition(kind, slug).await.map_err(|e| Problem::from(e).into_response())?;
-    Ok(def.map(|d| toml::to_string(&d).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"))))
+    Ok(def.map(|d| toml::to_string(&without_nulls(d)).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"))))
+}
+
+/// TOML has no null: absent optional fields are simply left out.
+fn without_nulls(v: J) -> J {
+    match v {
+        J::Object(m) => {
+            J::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
+        }
+        J::Array(a) => J::Array(a.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
 }
 
 /// `GET /admin/{views|reports|groups}`.

@@ -65,7 +65,9 @@ pub async fn preview(AdminApi(admin): AdminApi, body: Bytes) -> Response {
         Checked::Report(def, view) => {
             crate::api::views::run_report_def(app, &admin_principal, def, view.as_ref(), &args).await
         }
-        Checked::Group(def) => Ok(json!({"data": [], "meta": {"slug": def.slug, "name": def.name, "reports": def.reports}})),
+        Checked::Group(def) => {
+            Ok(json!({"data": [], "meta": {"slug": def.slug, "name": def.name, "reports": def.reports}}))
+        }
     };
     match out {
         Ok(j) => (StatusCode::OK, Json(j)).into_response(),

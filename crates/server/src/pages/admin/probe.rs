@@ -27,8 +27,13 @@ async fn spend(app: &crate::app_state::Shared, ip: &str) -> Result<(), Response>
     let win = now - now.rem_euclid(WINDOW);
     let n = app.rate.count(&format!("admin-probe:{ip}"), win).await.map_err(|e| {
         tracing::warn!(error = %e, "admin probe counter unavailable");
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "the rate store is unavailable")
-            .into_response()
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            "the rate store is unavailable",
+        )
+        .into_response()
     })?;
     if n <= LIMIT {
         return Ok(());

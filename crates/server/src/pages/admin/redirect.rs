@@ -50,7 +50,19 @@ mod tests {
     fn only_relative_paths_survive() {
         assert_eq!(safe_next(Some("/api/data_builder/admin/tokens")), "/api/data_builder/admin/tokens");
         assert_eq!(safe_next(Some("/api/data_builder/admin/views?x=1%202")), "/api/data_builder/admin/views?x=1%202");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", "%2F%2Fevil", "/%2F%2Fevil", "/%5Cevil", "/%252F%252Fevil", "/\t/evil", "", "evil"] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "%2F%2Fevil",
+            "/%2F%2Fevil",
+            "/%5Cevil",
+            "/%252F%252Fevil",
+            "/\t/evil",
+            "",
+            "evil",
+        ] {
             assert_eq!(safe_next(Some(bad)), HOME, "{bad:?}");
         }
         assert_eq!(safe_next(None), HOME);

@@ -135,7 +135,10 @@ pub async fn login(
     if !well_formed_link(link) {
         return link_refused();
     }
-    let csrf_ok = crate::store::tokens::subtle_eq(f.get("csrf").unwrap_or_default().as_bytes(), login_csrf(&app, link).as_bytes());
+    let csrf_ok = crate::store::tokens::subtle_eq(
+        f.get("csrf").unwrap_or_default().as_bytes(),
+        login_csrf(&app, link).as_bytes(),
+    );
     if !csrf_ok {
         return Problem::forbidden("the sign-in form's csrf field is missing or wrong").into_response();
     }
@@ -151,7 +154,8 @@ pub async fn login(
     action::record(&app, &headers, Some(peer), &session, "POST", "login", None);
     let target = super::redirect::safe_next(Some(&next));
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, set_cookie(&cookie, ABSOLUTE.as_secs(), https(&app, &headers, Some(peer))));
+    res.headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(&cookie, ABSOLUTE.as_secs(), https(&app, &headers, Some(peer))));
     res
 }
 

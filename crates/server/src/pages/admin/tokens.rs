@@ -75,17 +75,20 @@ pub async fn list(admin: Admin) -> Response {
 /// The form's choices: every resource (sensitive ones marked) and every saved view.
 async fn choices(admin: &Admin) -> (Vec<J>, Vec<String>) {
     let catalog = admin.app.catalog();
-    let resources = catalog
-        .tables
-        .iter()
-        .map(|t| json!({"name": t.resource, "sensitive": t.sensitive}))
-        .collect::<Vec<_>>();
+    let resources =
+        catalog.tables.iter().map(|t| json!({"name": t.resource, "sensitive": t.sensitive})).collect::<Vec<_>>();
     let views: Vec<J> = admin.app.store.definitions(crate::store::definitions::Kind::View).await.unwrap_or_default();
     let slugs = views.iter().filter_map(|v| v["slug"].as_str().map(str::to_string)).collect();
     (resources, slugs)
 }
 
-fn form_page(admin: &Admin, resources: Vec<J>, views: Vec<String>, values: J, errors: &BTreeMap<&str, String>) -> Response {
+fn form_page(
+    admin: &Admin,
+    resources: Vec<J>,
+    views: Vec<String>,
+    values: J,
+    errors: &BTreeMap<&str, String>,
+) -> Response {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     templates::page(
         status,
@@ -226,8 +229,10 @@ pub async fn revoke(admin: Admin, Path(id): Path<String>, body: Bytes) -> Respon
     let Ok(id) = id.parse::<i64>() else {
         return Problem::bad_param("id", "expected a token id").into_response();
     };
+    let old = admin.app.store.token(id).await.ok().flatten().map(|t| t.hash);
     match admin.app.store.revoke_token(id).await {
         Ok(true) => {
+            old.inspect(|h| admin.app.forget_token(h));
             admin.record("POST", &format!("tokens/{id}/revoke"), Some(id));
             see_other(&format!("{}/tokens", super::ROOT))
         }
@@ -245,8 +250,10 @@ pub async fn rotate(admin: Admin, Path(id): Path<String>, body: Bytes) -> Respon
     let Ok(id) = id.parse::<i64>() else {
         return Problem::bad_param("id", "expected a token id").into_response();
     };
+    let old = admin.app.store.token(id).await.ok().flatten().map(|t| t.hash);
     match admin.app.store.rotate_token(id).await {
         Ok(Some(token)) => {
+            old.inspect(|h| admin.app.forget_token(h));
             admin.record("POST", &format!("tokens/{id}/rotate"), Some(id));
             let name = admin.app.store.token(id).await.ok().flatten().map(|t| t.name).unwrap_or_default();
             templates::page(

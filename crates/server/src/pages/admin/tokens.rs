@@ -42,6 +42,7 @@ pub async fn list(admin: Admin) -> Response {
         Ok(t) => t,
         Err(e) => return Problem::from(e).into_response(),
     };
+    let seen = last_use(&admin).await;
     let rows: Vec<J> = all
         .iter()
         .rev()
@@ -63,13 +64,31 @@ pub async fn list(admin: Admin) -> Response {
             json!({
                 "id": t.id, "name": t.name, "hint": t.hint, "scopes": scopes.join(", "),
                 "tables": tables.join(" "), "marks": marks.join(", "),
-                "last_used": fmt_time(&t.last_used_at), "expires": fmt_time(&t.expires_at),
+                "last_used": fmt_time(&seen.get(&t.id).copied().or(t.last_used_at)), "expires": fmt_time(&t.expires_at),
                 "created": fmt_time(&t.created_at), "active": t.active(),
                 "revoked": t.revoked_at.is_some(),
             })
         })
         .collect();
     templates::page(StatusCode::OK, "tokens.html", context! { tokens => j(&rows), ..layout(&admin, "tokens") })
+}
+
+const LAST_USE: &str = "SELECT token_id, MAX(created_at) FROM {t} WHERE token_id IS NOT NULL AND (stage IS NULL OR stage <> 'admin') GROUP BY token_id";
+
+/// Each token's latest request, from the audit log (what "last use" means to
+/// an operator; the console's own action records do not count).
+async fn last_use(admin: &Admin) -> BTreeMap<i64, chrono::NaiveDateTime> {
+    use databuilder_engine::catalog::ColumnKind;
+    let store = &admin.app.store;
+    let sql = databuilder_engine::sql::Sql::fixed_table(store.db.dialect(), LAST_USE, &store.table("api_logs"), vec![]);
+    let rows = store.db.fetch_all(&sql, &[Some(ColumnKind::Int), Some(ColumnKind::DateTime)]).await.unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| {
+            let id = r.first().and_then(databuilder_engine::exec::as_i64)?;
+            let at = r.get(1).and_then(J::as_str).and_then(|s| databuilder_engine::value::parse_datetime(s).ok())?;
+            Some((id, at))
+        })
+        .collect()
 }
 
 /// The form's choices: every resource (sensitive ones marked) and every saved view.
@@ -100,7 +119,7 @@ fn form_page(
 /// `GET /admin/tokens/new`.
 pub async fn new_form(admin: Admin) -> Response {
     let (resources, views) = choices(&admin).await;
-    let values = json!({"scopes": ["tables", "views"], "crud": {}});
+    let values = json!({"scopes": [], "crud": {}});
     form_page(&admin, resources, views, values, &BTreeMap::new())
 }
 

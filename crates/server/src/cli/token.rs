@@ -14,6 +14,8 @@ use crate::store::Store;
 use crate::store::keys::MasterKey;
 use crate::store::tokens::TokenRecord;
 
+// Parsed once per process from the command line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it once.

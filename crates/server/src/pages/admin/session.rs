@@ -114,7 +114,7 @@ pub async fn login_page(State(app): State<Shared>, RawQuery(q): RawQuery) -> Res
     let Some(link) = q.get("link").filter(|l| well_formed_link(l)) else {
         return link_refused();
     };
-    let csrf = login_csrf(&app, &link);
+    let csrf = login_csrf(&app, link);
     templates::page(StatusCode::OK, "login.html", context! { link => link, csrf => csrf, signed_in => false })
 }
 

@@ -58,11 +58,13 @@ async fn as_toml(admin: &Admin, kind: Kind, slug: &str) -> Result<Option<String>
     Ok(def.map(|d| toml::to_string(&without_nulls(d)).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"))))
 }
 
-/// TOML has no null: absent optional fields are simply left out.
+/// TOML has no null: absent optional fields are left out, and so are empty
+/// tables (`[having]`, `[params]`), which mean the same as absent ones.
 fn without_nulls(v: J) -> J {
+    let dropped = |v: &J| v.is_null() || v.as_object().is_some_and(|m| m.is_empty());
     match v {
         J::Object(m) => {
-            J::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
+            J::Object(m.into_iter().filter(|(_, v)| !dropped(v)).map(|(k, v)| (k, without_nulls(v))).collect())
         }
         J::Array(a) => J::Array(a.into_iter().map(without_nulls).collect()),
         other => other,

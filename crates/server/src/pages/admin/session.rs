@@ -124,9 +124,14 @@ pub async fn login_page(State(app): State<Shared>, RawQuery(q): RawQuery) -> Res
 pub async fn login(
     State(app): State<Shared>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
+    axum::Extension(request_id): axum::Extension<crate::security::headers::RequestId>,
+    mut headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The audit record of the sign-in carries the request id, like every other action's.
+    if let Ok(v) = request_id.0.parse() {
+        headers.insert("x-request-id", v);
+    }
     if let Err(res) = check_origin(&app, &headers, Some(peer)) {
         return res;
     }

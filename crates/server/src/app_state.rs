@@ -195,6 +195,14 @@ impl AppState {
         guard.1.clone()
     }
 
+    /// Drop a token from this instance's cache (after a revoke or rotate here,
+    /// so it stops working on this instance at once; others within the TTL).
+    pub fn forget_token(&self, hash: &str) {
+        if let Ok(mut cache) = self.token_cache.lock() {
+            cache.remove(hash);
+        }
+    }
+
     /// A token by hash, through a short cache (negative answers are cached too).
     /// The record and its principal are shared, not cloned, per request.
     pub async fn token(&self, hash: &str) -> Result<Option<CachedToken>, DbError> {

@@ -73,7 +73,7 @@ fn api_routes() -> [(Router<Shared>, Guard); 5] {
 /// Web pages and their assets: outer layers only (headers, shield); each page
 /// sets its own CSP. The Explorer and the admin console add their routes here.
 fn pages() -> Router<Shared> {
-    Router::new().route("/assets/vendor/{file}", get(pages::assets::vendor))
+    Router::new().route("/assets/vendor/{file}", get(pages::assets::vendor)).merge(pages::admin::routes())
 }
 
 /// The whole router, with the security layers.

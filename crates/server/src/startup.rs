@@ -146,6 +146,7 @@ impl Application {
 /// audit retention daily.
 fn spawn_maintenance(app: Shared) {
     crate::store::audit::spawn_retention(app.store.clone(), app.config.security.log_retention_days);
+    crate::store::admin::spawn_housekeeping(app.store.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {

@@ -125,10 +125,22 @@ pub async fn run_report(
         let declared: Vec<&String> = def.params.keys().chain(view.iter().flat_map(|v| v.params.keys())).collect();
         reject_unknown(args, &declared)?;
     }
+    run_report_def(app, caller, &def, view.as_ref(), args).await
+}
+
+/// Run a report definition (saved or not: the admin console previews drafts)
+/// for the caller.
+pub async fn run_report_def(
+    app: &Shared,
+    caller: &Principal,
+    def: &ReportDef,
+    view: Option<&ViewDef>,
+    args: &[(String, String)],
+) -> Result<J, Problem> {
     let catalog = app.catalog();
-    let plan = views::plan_report_for(app.ctx(&catalog, caller), &def, view.as_ref(), args).or_else(|e| match e {
+    let plan = views::plan_report_for(app.ctx(&catalog, caller), def, view, args).or_else(|e| match e {
         PlanError::Forbidden(_) => Err(Problem::from(e)),
-        e => super::broken::check_report(&catalog, &def, view.as_ref()).and(Err(Problem::from(e))),
+        e => super::broken::check_report(&catalog, def, view).and(Err(Problem::from(e))),
     })?;
     let rows = exec::run_report(&app.db, &catalog, &plan).await?;
     Ok(json!({

@@ -140,14 +140,36 @@ pub async fn apply_built_in(state: &Store, catalog: &Catalog) -> Result<usize, S
     Ok(BUILT_IN.len())
 }
 
-/// Parse, validate and store a definition given as text.
-pub async fn apply_text(
+/// A definition that parsed and passed validation against the live catalog.
+// Built once per apply or preview and consumed at once: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Checked {
+    View(ViewDef),
+    /// A report, with the saved view it reads from (when it names one).
+    Report(ReportDef, Option<ViewDef>),
+    Group(GroupDef),
+}
+
+impl Checked {
+    pub fn slug(&self) -> &str {
+        match self {
+            Checked::View(d) => &d.slug,
+            Checked::Report(d, _) => &d.slug,
+            Checked::Group(d) => &d.slug,
+        }
+    }
+}
+
+/// Parse and validate a definition given as text, writing nothing: the errors
+/// `apply` prints (`FILE:LINE: message`), also shown by the admin console's editor.
+pub async fn check_text(
     state: &Store,
     catalog: &Catalog,
     kind: Kind,
     file: &Path,
     text: &str,
-) -> Result<String, String> {
+) -> Result<Checked, String> {
     let text = text.to_string();
     let at = |e: ViewError| located(file, &text, &e);
 
@@ -155,7 +177,7 @@ pub async fn apply_text(
         Kind::View => {
             let def: ViewDef = parse(file, &text)?;
             validate_view(catalog, &def).map_err(at)?;
-            store(state, kind, &def.slug, &def.name, &def).await
+            Ok(Checked::View(def))
         }
         Kind::Report => {
             let def: ReportDef = parse(file, &text)?;
@@ -172,7 +194,7 @@ pub async fn apply_text(
                 None => None,
             };
             validate_report(catalog, &def, view.as_ref()).map_err(at)?;
-            store(state, kind, &def.slug, &def.name, &def).await
+            Ok(Checked::Report(def, view))
         }
         Kind::Group => {
             let def: GroupDef = parse(file, &text)?;
@@ -187,8 +209,23 @@ pub async fn apply_text(
                     ));
                 }
             }
-            store(state, kind, &def.slug, &def.name, &def).await
+            Ok(Checked::Group(def))
         }
+    }
+}
+
+/// Parse, validate and store a definition given as text.
+pub async fn apply_text(
+    state: &Store,
+    catalog: &Catalog,
+    kind: Kind,
+    file: &Path,
+    text: &str,
+) -> Result<String, String> {
+    match check_text(state, catalog, kind, file, text).await? {
+        Checked::View(def) => store(state, kind, &def.slug, &def.name, &def).await,
+        Checked::Report(def, _) => store(state, kind, &def.slug, &def.name, &def).await,
+        Checked::Group(def) => store(state, kind, &def.slug, &def.name, &def).await,
     }
 }
 

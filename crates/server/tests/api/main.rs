@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod aggregates;
 mod attack;
 mod auth;

@@ -4,6 +4,7 @@
 
 pub mod format;
 pub mod graphql;
+pub mod health;
 pub mod meta;
 pub mod openapi;
 pub mod rest;

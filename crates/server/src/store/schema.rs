@@ -34,6 +34,9 @@ const DEFS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (slug TEXT NOT NULL PR
 const DEFS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (slug VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, definition MEDIUMTEXT NOT NULL, updated_at DATETIME NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const DEFS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (slug VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, definition TEXT NOT NULL, updated_at TIMESTAMP NOT NULL)";
 
+// The change marker (`store::epoch`): the same DDL on every dialect.
+const EPOCH: &str = "CREATE TABLE IF NOT EXISTS {t} (name VARCHAR(32) NOT NULL PRIMARY KEY, n BIGINT NOT NULL)";
+
 fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
     match d {
         Dialect::Sqlite => sqlite,
@@ -54,6 +57,7 @@ pub async fn create(store: &Store) -> Result<(), DbError> {
         ("reports", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
         ("report_groups", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
         ("api_logs", pick(d, LOGS_SQLITE, LOGS_MYSQL, LOGS_POSTGRES)),
+        ("api_epoch", EPOCH),
     ];
     for (name, ddl) in tables {
         store.db.execute(&Sql::fixed_table(d, ddl, &store.table(name), vec![])).await?;

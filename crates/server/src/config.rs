@@ -59,6 +59,9 @@ impl Default for ServerConfig {
 pub struct StateSection {
     /// `redis://host:port/db`: rate windows and nonces in Redis instead of the state database.
     pub redis_url: String,
+    /// Prefix of every Redis key; empty: `<database prefix>data_builder:`. Give
+    /// each install sharing one Redis its own.
+    pub redis_prefix: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

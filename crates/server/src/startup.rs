@@ -104,7 +104,11 @@ impl Application {
         );
         let mut app = AppState::new(db, state, cfg, catalog_cfg, catalog, key);
         if !app.config.state.redis_url.is_empty() {
-            let redis = RedisStore::open(&app.config.state.redis_url, &app.config.database.prefix)?;
+            let prefix = match app.config.state.redis_prefix.as_str() {
+                "" => format!("{}data_builder:", app.config.database.prefix),
+                p => p.to_string(),
+            };
+            let redis = RedisStore::open(&app.config.state.redis_url, &prefix)?;
             app.rate = RateStore::Redis(redis);
         }
         let metrics = match app.config.server.metrics_listen.as_str() {

@@ -158,3 +158,7 @@ fn finish(
         None => limited(limit, info),
     }
 }
+
+#[cfg(test)]
+#[path = "rate_limit_tests.rs"]
+mod tests;

@@ -36,7 +36,7 @@ const COUNT_SCRIPT: &str = "local n = redis.call('INCR', KEYS[1])\n\
 pub struct RedisStore {
     conn: ConnectionManager,
     script: redis::Script,
-    /// Key prefix: `<table prefix>data_builder:`, so one Redis can serve several installs.
+    /// Key prefix (`[state] redis_prefix`), so one Redis can serve several installs.
     prefix: String,
 }
 
@@ -53,7 +53,7 @@ fn unavailable(e: impl std::fmt::Display) -> DbError {
 impl RedisStore {
     /// A lazily connecting handle: the server starts even while Redis is down
     /// (and answers 503 until it is back). Only a malformed URL is an error.
-    pub fn open(url: &str, table_prefix: &str) -> Result<RedisStore, String> {
+    pub fn open(url: &str, key_prefix: &str) -> Result<RedisStore, String> {
         let client = redis::Client::open(url).map_err(|e| format!("[state] redis_url: {e}"))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
@@ -61,11 +61,7 @@ impl RedisStore {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(200));
         let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(|e| format!("redis: {e}"))?;
-        Ok(RedisStore {
-            conn,
-            script: redis::Script::new(COUNT_SCRIPT),
-            prefix: format!("{table_prefix}data_builder:"),
-        })
+        Ok(RedisStore { conn, script: redis::Script::new(COUNT_SCRIPT), prefix: key_prefix.to_string() })
     }
 
     async fn run<T>(&self, op: impl Future<Output = redis::RedisResult<T>>) -> Result<T, DbError> {

@@ -8,5 +8,8 @@ mod auth;
 mod graphql;
 mod guard;
 mod list;
+mod ops;
+#[path = "../support/redis.rs"]
+mod redis_server;
 mod views;
 mod writes;

@@ -148,11 +148,12 @@ impl AppState {
         if let Some(rec) = self.token_cache.get(&self.clock, hash) {
             return Ok(rec);
         }
+        let generation = self.token_cache.generation();
         let rec = self.store.token_by_hash(hash).await?.map(|r| {
             let p = Arc::new(r.principal());
             Arc::new((r, p))
         });
-        self.token_cache.put(&self.clock, hash, rec.clone());
+        self.token_cache.put(&self.clock, hash, rec.clone(), generation);
         Ok(rec)
     }
 

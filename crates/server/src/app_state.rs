@@ -1,15 +1,18 @@
 //! What every handler shares: the pools, the current catalog (swapped whole on
 //! reload), the state store, the configuration and derived keys.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use databuilder_engine::catalog::{Catalog, CatalogConfig};
 use databuilder_engine::exec::{Db, DbError};
 use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
 
+use crate::cache::TtlCache;
+use crate::clock::{Clock, age};
 use crate::config::{Config, Net, Origin};
 use crate::security::cors::{Cors, TokenOrigins};
 use crate::security::headers::HeaderPolicy;
@@ -20,7 +23,7 @@ use crate::store::audit::AuditLog;
 use crate::store::keys::MasterKey;
 use crate::store::tokens::TokenRecord;
 
-/// How long a token lookup is trusted; revocations reach every instance within it.
+/// How long a token lookup is trusted at most; the change marker usually ends it sooner.
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// The saved definitions GraphQL exposes as root fields, refreshed every few
@@ -104,14 +107,16 @@ pub struct AppState {
     pub scopes: ScopeGate,
     /// Stage 6's batched, hash-chained writer.
     pub audit: AuditLog,
-    /// Stage 4's group-committing counter.
-    pub rate: crate::store::rate::RateCounter,
+    /// Stage 4's counters and stage 3's nonces: the SQL state store or Redis.
+    pub rate: crate::store::hot::RateStore,
+    /// What the rate limiter and the caches read the time from (tests inject one).
+    pub clock: Clock,
     /// Stage 4's last counts per token (whether a read may run while counting).
     pub rate_hints: crate::security::rate_limit::RateHints,
     /// GraphQL schemas per token scope set, and the GraphQL limits.
     pub graphql: crate::api::graphql::SchemaCache,
     catalog: Arc<CatalogCell>,
-    token_cache: Mutex<HashMap<String, (Instant, Option<CachedToken>)>>,
+    token_cache: TtlCache<CachedToken>,
 
     definitions: tokio::sync::Mutex<(Option<Instant>, Arc<Definitions>)>,
 }
@@ -133,7 +138,8 @@ impl AppState {
         let catalog = Arc::new(CatalogCell::new(catalog));
         AppState {
             audit: AuditLog::start(store.clone()),
-            rate: crate::store::rate::RateCounter::start(store.clone()),
+            rate: crate::store::hot::RateStore::sql(store.clone()),
+            clock: Clock::System,
             rate_hints: Default::default(),
 
             db,
@@ -151,7 +157,7 @@ impl AppState {
             cursor_key,
             master_key,
             catalog,
-            token_cache: Mutex::new(HashMap::new()),
+            token_cache: TtlCache::new(TOKEN_CACHE_TTL),
             definitions: tokio::sync::Mutex::new((None, Arc::new(Definitions::default()))),
         }
     }
@@ -178,7 +184,7 @@ impl AppState {
     pub async fn definitions(&self) -> Arc<Definitions> {
         use crate::store::definitions::Kind;
         let mut guard = self.definitions.lock().await;
-        if guard.0.is_some_and(|at| at.elapsed() < DEFINITIONS_TTL) {
+        if guard.0.is_some_and(|at| age(&self.clock, at) < DEFINITIONS_TTL) {
             return guard.1.clone();
         }
         let fresh = match (self.store.definitions(Kind::View).await, self.store.definitions(Kind::Report).await) {
@@ -191,38 +197,38 @@ impl AppState {
         if *guard.1 != fresh {
             guard.1 = Arc::new(fresh);
         }
-        guard.0 = Some(Instant::now());
+        guard.0 = Some(self.clock.instant());
         guard.1.clone()
     }
 
     /// Drop a token from this instance's cache (after a revoke or rotate here,
     /// so it stops working on this instance at once; others within the TTL).
-    pub fn forget_token(&self, hash: &str) {
-        if let Ok(mut cache) = self.token_cache.lock() {
-            cache.remove(hash);
-        }
+    /// Clearing the whole cache (a console action is rare) also moves its
+    /// generation, so a lookup already in flight cannot store the old answer.
+    pub fn forget_token(&self, _hash: &str) {
+        self.token_cache.clear();
     }
 
     /// A token by hash, through a short cache (negative answers are cached too).
     /// The record and its principal are shared, not cloned, per request.
     pub async fn token(&self, hash: &str) -> Result<Option<CachedToken>, DbError> {
-        if let Ok(cache) = self.token_cache.lock()
-            && let Some((at, rec)) = cache.get(hash)
-            && at.elapsed() < TOKEN_CACHE_TTL
-        {
-            return Ok(rec.clone());
+        if let Some(rec) = self.token_cache.get(&self.clock, hash) {
+            return Ok(rec);
         }
+        let generation = self.token_cache.generation();
         let rec = self.store.token_by_hash(hash).await?.map(|record| {
             let principal = Arc::new(record.principal());
             let guard = Arc::new(TokenGuard::of(&principal));
             Arc::new(TokenEntry { record, principal, guard })
         });
-        if let Ok(mut cache) = self.token_cache.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
-            }
-            cache.insert(hash.to_string(), (Instant::now(), rec.clone()));
-        }
+        self.token_cache.put(&self.clock, hash, rec.clone(), generation);
         Ok(rec)
+    }
+
+    /// Drop every cached token and the definitions snapshot: the state store's
+    /// change marker moved (`store::epoch`), so the next request reads afresh.
+    pub async fn forget_cached(&self) {
+        self.token_cache.clear();
+        self.definitions.lock().await.0 = None;
     }
 }

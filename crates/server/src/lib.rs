@@ -9,11 +9,16 @@
 //! - [`api`]: REST handlers, encoders, and the one error → HTTP mapping.
 //! - [`store`]: Data Builder's own tables (tokens, rate windows, nonces, audit log, definitions).
 //! - [`cli`]: the command line.
+//! - [`clock`], [`cache`]: injected time and the token cache.
+//! - [`metrics`]: the optional Prometheus listener (`[server] metrics_listen`).
 pub mod api;
 pub mod app_state;
 pub mod body;
+pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod metrics;
 pub mod pages;
 pub mod problem;
 pub mod routes;

@@ -8,15 +8,22 @@
 //! - `definitions`: saved views, reports and report groups (the views rule);
 //! - `admin`: admin-token operations;
 //! - `resources`: `/{resource}…`, checked against the table matrix for the
-//!   request's method, with the resource read from the typed path.
+//!   request's method, with the resource read from the typed path;
+//! - `ops` (outside the token pipeline, like `pages`): `/api/data_builder/health`
+//!   and `/ready` for load balancers.
+//!
+//! Each group tags its responses with a [`RouteGroup`] for the metrics.
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::api::{aggregate, graphql, meta, openapi, rest, views};
+use axum::middleware::{from_fn, map_response};
+
+use crate::api::{aggregate, graphql, health, meta, openapi, rest, views};
 use crate::app_state::Shared;
+use crate::metrics::{RouteGroup, track};
 use crate::pages;
 use crate::problem::Problem;
 use crate::security::{self, Capability, Guard};
@@ -76,20 +83,46 @@ fn pages() -> Router<Shared> {
     Router::new().route("/assets/vendor/{file}", get(pages::assets::vendor)).merge(pages::admin::routes())
 }
 
+/// Probes for load balancers: no token, no security stage but the outer layers
+/// (so they still carry the security headers and pass the shield).
+fn ops() -> Router<Shared> {
+    Router::new().route("/health", get(health::health)).route("/ready", get(health::ready))
+}
+
+/// The metrics label of a route group.
+fn group_name(guard: Guard) -> &'static str {
+    match guard.capability {
+        Capability::Token => "meta",
+        Capability::Definitions => "definitions",
+        Capability::Admin => "admin",
+        Capability::Resource => "resources",
+    }
+}
+
+/// Tag a group's responses with its name (read by `metrics::track`).
+fn tagged(router: Router<Shared>, name: &'static str) -> Router<Shared> {
+    router.route_layer(map_response(move |mut res: axum::response::Response| async move {
+        res.extensions_mut().insert(RouteGroup(name));
+        res
+    }))
+}
+
 /// The whole router, with the security layers.
 pub fn router(app: Shared) -> Router {
     let v1 = api_routes()
         .into_iter()
-        .fold(Router::new(), |v1, (group, guard)| v1.merge(security::api(group, app.clone(), guard)))
+        .fold(Router::new(), |v1, (group, guard)| {
+            v1.merge(tagged(security::api(group, app.clone(), guard), group_name(guard)))
+        })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = Router::new()
         .nest(BASE, v1)
-        .nest(pages::ROOT, pages())
+        .nest(pages::ROOT, tagged(pages(), "pages").merge(tagged(ops(), "ops")))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app.clone());
-    security::outer(router, app)
+    security::outer(router, app).layer(from_fn(track))
 }
 
 /// The same routes with the whole security pipeline off and a fixed principal.

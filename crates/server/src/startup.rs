@@ -21,13 +21,16 @@ use tower::ServiceExt;
 use crate::app_state::{AppState, Shared};
 use crate::config::{Config, Preset};
 use crate::store::Store;
+use crate::store::hot::RateStore;
 use crate::store::keys::MasterKey;
+use crate::store::redis::RedisStore;
 
 /// A built application, bound to its address.
 pub struct Application {
     listener: TcpListener,
     app: Shared,
     router: Router,
+    metrics: Option<crate::metrics::MetricsListener>,
 }
 
 /// The catalog part of the configuration.
@@ -101,10 +104,28 @@ impl Application {
             ms = started.elapsed().as_millis() as u64,
             "catalog loaded"
         );
-        let app = Arc::new(AppState::new(db, state, cfg, catalog_cfg, catalog, key));
+        let mut app = AppState::new(db, state, cfg, catalog_cfg, catalog, key);
+        if !app.config.state.redis_url.is_empty() {
+            let prefix = match app.config.state.redis_prefix.as_str() {
+                "" => format!("{}data_builder:", app.config.database.prefix),
+                p => p.to_string(),
+            };
+            let redis = RedisStore::open(&app.config.state.redis_url, &prefix)?;
+            app.rate = RateStore::Redis(redis);
+        }
+        let metrics = match app.config.server.metrics_listen {
+            None => None,
+            Some(addr) => Some(crate::metrics::MetricsListener::bind(&addr.to_string()).await?),
+        };
+        let app = Arc::new(app);
         let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let router = crate::routes::router(app.clone());
-        Ok(Application { listener, app, router })
+        Ok(Application { listener, app, router, metrics })
+    }
+
+    /// Where the metrics are served, when `[server] metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -118,9 +139,13 @@ impl Application {
     /// Serve until `shutdown` resolves.
     /// Serve until `shutdown` resolves, then let in-flight requests finish (up to
     /// the handler deadline) and flush the audit log.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
+    pub async fn run_until(mut self, shutdown: impl Future<Output = ()>) {
         spawn_reloader(self.app.clone());
         spawn_maintenance(self.app.clone());
+        spawn_change_watch(self.app.clone());
+        if let Some(m) = self.metrics.take() {
+            m.serve(self.app.clone());
+        }
         let header_timeout = self.app.config.header_timeout();
         let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
@@ -203,8 +228,43 @@ fn spawn_reloader(app: Shared) {
                 _ = hup_recv => tracing::info!("SIGHUP: reloading the catalog"),
             }
             match app.reload_catalog().await {
-                Ok(n) => tracing::debug!(tables = n, "catalog reloaded"),
-                Err(e) => tracing::warn!(error = %e, "catalog reload failed"),
+                Ok(n) => {
+                    metrics::counter!("databuilder_catalog_reloads_total", "result" => "ok").increment(1);
+                    tracing::debug!(tables = n, "catalog reloaded")
+                }
+                Err(e) => {
+                    metrics::counter!("databuilder_catalog_reloads_total", "result" => "error").increment(1);
+                    tracing::warn!(error = %e, "catalog reload failed")
+                }
+            }
+        }
+    });
+}
+
+/// How often each instance reads the state store's change marker.
+pub const CHANGE_POLL: Duration = Duration::from_secs(1);
+
+/// Poll the change marker (`store::epoch`) every second; when it moved, token
+/// and definition changes made elsewhere (the CLI, another instance) are read
+/// afresh instead of waiting for the cache TTL. A failed read changes nothing:
+/// the TTLs still bound staleness.
+fn spawn_change_watch(app: Shared) {
+    tokio::spawn(async move {
+        let mut seen = app.store.epoch().await.ok();
+        let mut tick = tokio::time::interval(CHANGE_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match app.store.epoch().await {
+                Ok(now) if seen != Some(now) => {
+                    if seen.is_some() {
+                        tracing::debug!(epoch = now, "state changed elsewhere: caches dropped");
+                    }
+                    app.forget_cached().await;
+                    seen = Some(now);
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reading the change marker failed"),
             }
         }
     });

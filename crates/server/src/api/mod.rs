@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod broken;
 pub mod format;
 pub mod graphql;
+pub mod health;
 pub mod meta;
 pub mod openapi;
 pub mod rest;

@@ -57,7 +57,21 @@ pub fn static_checks(cfg: &Config) -> Vec<Item> {
             "keep [security] header_timeout at 10s or less and body_timeout at 30s or less",
         ),
         master_key_item(cfg),
+        metrics_item(cfg),
     ]
+}
+
+/// The metrics carry no secrets but describe traffic: keep them off the network.
+fn metrics_item(cfg: &Config) -> Item {
+    let m = cfg.server.metrics_listen;
+    item(
+        "metrics listener private",
+        m.is_none_or(|l| l.0.ip().is_loopback()),
+        format!(
+            "[server] metrics_listen is {}, reachable from the network; listen on 127.0.0.1 and let the Prometheus agent scrape locally (or firewall the port)",
+            m.map(|l| l.to_string()).unwrap_or_default()
+        ),
+    )
 }
 
 fn master_key_item(cfg: &Config) -> Item {
@@ -190,5 +204,21 @@ mod tests {
         assert!(failed.contains(&"query-string tokens off"));
         assert!(failed.contains(&"body limit aligned at 256 KiB"));
         assert!(failed.contains(&"HTTPS or a trusted TLS proxy"));
+    }
+
+    #[test]
+    fn metrics_on_a_network_address_are_flagged() {
+        let mut cfg = Config::default();
+        let ok = |cfg: &Config| metrics_item(cfg).ok;
+        assert!(ok(&cfg), "off by default");
+        for private in ["127.0.0.1:9464", "[::1]:9464", "localhost:9464"] {
+            cfg.server.metrics_listen = Some(private.parse().unwrap());
+            assert!(ok(&cfg), "{private}");
+        }
+        for public in ["0.0.0.0:9464", "10.0.0.5:9464", "[::]:9464"] {
+            cfg.server.metrics_listen = Some(public.parse().unwrap());
+            assert!(!ok(&cfg), "{public}");
+            assert!(metrics_item(&cfg).detail.contains(public));
+        }
     }
 }

@@ -21,6 +21,7 @@ pub struct Config {
     pub security: SecurityConfig,
     pub catalog: CatalogSection,
     pub graphql: GraphqlConfig,
+    pub state: StateSection,
     /// Directory relative paths are resolved against (the config file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -48,12 +49,25 @@ impl Default for DatabaseConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: Listen,
+    /// Prometheus metrics on their own address, e.g. `127.0.0.1:9464`; absent: off.
+    pub metrics_listen: Option<Listen>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: Listen(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))) }
+        ServerConfig { listen: Listen(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))), metrics_listen: None }
     }
+}
+
+/// Where the hot counters live (SPEC §8).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateSection {
+    /// `redis://host:port/db`: rate windows and nonces in Redis instead of the state database.
+    pub redis_url: String,
+    /// Prefix of every Redis key; empty: `<database prefix>data_builder:`. Give
+    /// each install sharing one Redis its own.
+    pub redis_prefix: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,7 +197,7 @@ impl Default for GraphqlConfig {
 }
 
 /// Sections that environment variables may address.
-const SECTIONS: &[&str] = &["database", "server", "security", "catalog", "graphql"];
+const SECTIONS: &[&str] = &["database", "server", "security", "catalog", "graphql", "state"];
 
 impl Config {
     /// Load `file` (if any), then apply environment overrides.
@@ -307,12 +321,14 @@ mod tests {
                 ("DATABUILDER_DATABASE_URL".to_string(), "mysql://x/y".to_string()),
                 ("DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(), "true".to_string()),
                 ("DATABUILDER_MASTER_KEY".to_string(), "ignored".to_string()),
+                ("DATABUILDER_STATE_REDIS_URL".to_string(), "redis://127.0.0.1:6379".to_string()),
             ]
             .into_iter(),
         );
         let cfg: Config = toml::Value::Table(t).try_into().unwrap();
         assert_eq!(cfg.database.url, "mysql://x/y");
         assert!(cfg.security.allow_query_token);
+        assert_eq!(cfg.state.redis_url, "redis://127.0.0.1:6379");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
-use axum::http::header;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use hmac::{Hmac, Mac};
@@ -125,9 +125,20 @@ async fn verify_signature(app: &Shared, record: &TokenRecord, sealed: &str, req:
     if mac.verify_slice(&given).is_err() {
         return Err(unauthorized("the request signature does not verify"));
     }
-    match app.store.use_nonce(record.id, &nonce).await {
+    match app.rate.use_nonce(record.id, &nonce, app.config.security.signature_window).await {
         Ok(true) => Ok(Request::from_parts(parts, Body::from(bytes))),
         Ok(false) => Err(unauthorized("X-Nonce was already used: replay refused")),
-        Err(e) => Err(reject(Stage::Auth, Problem::from(e))),
+        Err(e) => {
+            // Fail closed: a nonce that cannot be recorded could be replayed.
+            tracing::error!(error = %e, "nonce store unavailable: failing closed");
+            let p = Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "nonce-store-unavailable",
+                "Service unavailable",
+                "the nonce store is unavailable; the signed request was not processed",
+            )
+            .with_header(header::RETRY_AFTER, HeaderValue::from(1));
+            Err(reject(Stage::Auth, p))
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Stage 4, the per-token rate limiter: a fixed one-minute window counted with
-//! one atomic UPSERT in the state database (`state/rate.rs`), shared by every
-//! instance. Fail-closed: if the counter cannot be written the answer is 503,
+//! one atomic operation in the rate store (`store/hot.rs`: the state database's
+//! UPSERT, or Redis), shared by every instance. Fail-closed: if the counter cannot be written the answer is 503,
 //! never a pass. Every answer carries `X-RateLimit-*`; a 429 also `Retry-After`.
 
 use std::sync::Arc;
@@ -103,9 +103,7 @@ pub async fn limit(State((app, mode)): State<(Shared, RateMode)>, mut req: Reque
         return next.run(req).await;
     };
     let limit = p.policy.rate.unwrap_or(app.config.security.default_rate);
-    let now = chrono::Utc::now().timestamp();
-    let win = now - now.rem_euclid(60);
-    let reset = (win + 60 - now) as u64;
+    let (win, reset) = crate::clock::minute_window(app.clock.unix());
     let bucket = format!("token:{}", p.token_id);
     let read = matches!(*req.method(), Method::GET | Method::HEAD);
     if read && mode == RateMode::Speculative && app.rate_hints.far_below(p.token_id, win, limit) {
@@ -160,3 +158,7 @@ fn finish(
         None => limited(limit, info),
     }
 }
+
+#[cfg(test)]
+#[path = "rate_limit_tests.rs"]
+mod tests;

@@ -441,6 +441,11 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
+    /// Records waiting for the writer (the metrics' audit queue depth).
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Spawn the writer on the current Tokio runtime (panics outside one). It
     /// stops once every handle is dropped, after writing what it holds.
     pub fn start(store: Store) -> AuditLog {
@@ -536,7 +541,10 @@ async fn gather(
 async fn write_with_retry(store: &Store, batch: &[AuditRecord], dropped: &AtomicU64) {
     let mut backoff = FIRST_BACKOFF;
     for attempt in 1..=ATTEMPTS {
-        let err = match append(store, batch).await {
+        let started = std::time::Instant::now();
+        let appended = append(store, batch).await;
+        metrics::histogram!("databuilder_audit_write_seconds").record(started.elapsed().as_secs_f64());
+        let err = match appended {
             Ok(()) => return,
             Err(e) => e,
         };

@@ -58,7 +58,9 @@ impl Store {
         let params =
             vec![Value::Text(slug.into()), Value::Text(name.into()), Value::Text(json), Value::DateTime(now())];
         tx.execute(&Sql::fixed_table(d, INS, &t, params)).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.bump_epoch().await;
+        Ok(())
     }
 
     /// One definition, if it exists and still parses.
@@ -85,6 +87,8 @@ impl Store {
             &self.table(kind.table()),
             vec![Value::Text(slug.into())],
         );
-        Ok(self.db.execute(&sql).await?.0 > 0)
+        let gone = self.db.execute(&sql).await?.0 > 0;
+        self.bump_epoch().await;
+        Ok(gone)
     }
 }

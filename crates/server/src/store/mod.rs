@@ -6,11 +6,13 @@ pub mod admin;
 pub mod audit;
 pub mod crypto;
 pub mod definitions;
-
+pub mod epoch;
+pub mod hot;
 pub mod idempotency;
 pub mod keys;
 pub mod nonces;
 pub mod rate;
+pub mod redis;
 mod schema;
 pub mod tokens;
 

@@ -42,6 +42,8 @@ const LINKS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT 
 const SESSIONS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, csrf CHAR(64) NOT NULL, created_at DATETIME NOT NULL, last_seen_at DATETIME NOT NULL, expires_at DATETIME NOT NULL)";
 const SESSIONS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, csrf CHAR(64) NOT NULL, created_at DATETIME NOT NULL, last_seen_at DATETIME NOT NULL, expires_at DATETIME NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const SESSIONS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, csrf CHAR(64) NOT NULL, created_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)";
+// The change marker (`store::epoch`): the same DDL on every dialect.
+const EPOCH: &str = "CREATE TABLE IF NOT EXISTS {t} (name VARCHAR(32) NOT NULL PRIMARY KEY, n BIGINT NOT NULL)";
 
 fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
     match d {
@@ -65,6 +67,7 @@ pub async fn create(store: &Store) -> Result<(), DbError> {
         ("api_logs", pick(d, LOGS_SQLITE, LOGS_MYSQL, LOGS_POSTGRES)),
         ("admin_links", pick(d, LINKS_SQLITE, LINKS_MYSQL, LINKS_POSTGRES)),
         ("admin_sessions", pick(d, SESSIONS_SQLITE, SESSIONS_MYSQL, SESSIONS_POSTGRES)),
+        ("api_epoch", EPOCH),
     ];
     for (name, ddl) in tables {
         store.db.execute(&Sql::fixed_table(d, ddl, &store.table(name), vec![])).await?;

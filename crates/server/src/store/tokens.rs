@@ -207,14 +207,27 @@ impl Store {
             vec![Value::Text(sealed.to_string()), Value::Int(id)],
         );
         self.db.execute(&sql).await?;
+        self.bump_epoch().await;
         Ok(())
+    }
+
+    /// Replace a token's policy (its scopes); every instance sees it within about a second.
+    pub async fn set_token_policy(&self, id: i64, policy: &Policy) -> Result<bool, DbError> {
+        const Q: &str = "UPDATE {t} SET policy = ? WHERE id = ? AND revoked_at IS NULL";
+        let text = serde_json::to_string(policy).map_err(|e| DbError::Other(e.to_string()))?;
+        let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), vec![Value::Text(text), Value::Int(id)]);
+        let changed = self.db.execute(&sql).await?.0 > 0;
+        self.bump_epoch().await;
+        Ok(changed)
     }
 
     /// Revoke a token; false when there is no such active token.
     pub async fn revoke_token(&self, id: i64) -> Result<bool, DbError> {
         const Q: &str = "UPDATE {t} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
         let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), vec![Value::DateTime(now()), Value::Int(id)]);
-        Ok(self.db.execute(&sql).await?.0 > 0)
+        let revoked = self.db.execute(&sql).await?.0 > 0;
+        self.bump_epoch().await;
+        Ok(revoked)
     }
 
     /// Give a token a new secret; the old one stops working at once.
@@ -223,7 +236,9 @@ impl Store {
         const Q: &str = "UPDATE {t} SET token_hash = ?, token_hint = ? WHERE id = ? AND revoked_at IS NULL";
         let params = vec![Value::Text(hash(&token)), Value::Text(token[..12].to_string()), Value::Int(id)];
         let sql = Sql::fixed_table(self.db.dialect(), Q, &self.tokens(), params);
-        Ok((self.db.execute(&sql).await?.0 > 0).then_some(token))
+        let rotated = self.db.execute(&sql).await?.0 > 0;
+        self.bump_epoch().await;
+        Ok(rotated.then_some(token))
     }
 }
 

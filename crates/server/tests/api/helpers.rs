@@ -53,6 +53,8 @@ pub struct TestApp {
     pub admin: String,
     pub state: Shared,
     pub dialect: Dialect,
+    /// Where `[server] metrics_listen` serves, when set.
+    pub metrics: Option<std::net::SocketAddr>,
     cleanup: Option<(Dialect, String, String)>,
     _dir: PathBuf,
 }
@@ -126,6 +128,7 @@ pub async fn spawn_app_with(dialect: Dialect, tweak: fn(&mut Config)) -> Option<
     let app = Application::build(cfg, "127.0.0.1:0").await.expect("build app");
     let state = app.state();
     let addr = app.local_addr();
+    let metrics = app.metrics_addr();
     tokio::spawn(app.run_until(std::future::pending()));
     let mut t = TestApp {
         base: format!("http://{addr}/api/data_builder/v1"),
@@ -133,6 +136,7 @@ pub async fn spawn_app_with(dialect: Dialect, tweak: fn(&mut Config)) -> Option<
         admin: String::new(),
         state,
         dialect,
+        metrics,
         cleanup,
         _dir: dir,
     };

@@ -12,5 +12,8 @@ mod graphql_cost;
 mod guard;
 mod list;
 mod modules;
+mod ops;
+#[path = "../support/redis.rs"]
+mod redis_server;
 mod views;
 mod writes;

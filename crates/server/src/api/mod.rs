@@ -2,6 +2,7 @@
 //! `format.rs` encodes results. Errors map to HTTP in `crate::problem`; routes are
 //! assembled in `crate::routes`.
 
+pub mod allow;
 pub mod format;
 pub mod graphql;
 pub mod meta;

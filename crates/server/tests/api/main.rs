@@ -8,5 +8,6 @@ mod auth;
 mod graphql;
 mod guard;
 mod list;
+mod openapi;
 mod views;
 mod writes;

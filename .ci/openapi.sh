@@ -49,7 +49,7 @@ CONF=(--config "$WORK/demo/databuilder.toml")
 token() { "$BIN" token create "${CONF[@]}" --json --rate 1000000 "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 ADMIN="$(token --name fuzz-admin --admin)"
 SANDBOX="$(token --name fuzz-sandbox --sandbox)"
-NARROW="$(token --name fuzz-narrow --table invoices:r --table clients:r --row-filter invoices:clientid=3)"
+NARROW="$(token --name fuzz-narrow --table invoices:r --table clients:r --row-filter invoices:clientid=3 --scope tables)"
 
 STATUS=0
 SUMMARY="$WORK/summary.txt"
@@ -60,19 +60,20 @@ for who in admin sandbox narrow; do
   set +e
   "$VENV/bin/schemathesis" run "$WORK/$who.json" --url "$BASE" \
     -H "Authorization: Bearer $T" \
-    --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --request-timeout 15 --workers 2 \
+    --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --request-timeout 15 --workers 1 \
     --seed 9 --no-color --report junit --report-junit-path "$WORK/$who.xml" >"$WORK/$who.log" 2>&1
   rc=$?
   set -e
   tail -n 25 "$WORK/$who.log"
-  python3 - "$WORK/$who.xml" "$who" "$rc" >>"$SUMMARY" <<'EOF'
-import sys, xml.etree.ElementTree as ET
-path, who, rc = sys.argv[1:]
+  python3 - "$WORK/$who.xml" "$who" "$rc" "$WORK/$who.log" >>"$SUMMARY" <<'EOF'
+import re, sys, xml.etree.ElementTree as ET
+path, who, rc, log = sys.argv[1:]
+cases = re.findall(r"^\s*(\d+ generated.*)$", open(log).read(), re.M)
 root = ET.parse(path).getroot()
 suites = [root] if root.tag == "testsuite" else list(root)
 tests = sum(int(s.get("tests", 0)) for s in suites)
 failures = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-print(f"{who}: {tests} operations tested, {failures} failing, exit {rc}")
+print(f"{who}: {tests} operations tested, {failures} failing; requests: {cases[-1] if cases else '?'}; exit {rc}")
 EOF
   if [ "$rc" -ne 0 ]; then STATUS=1; cp "$WORK/$who.log" "target/schemathesis-$who.log" || true; fi
 done

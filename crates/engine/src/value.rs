@@ -78,8 +78,9 @@ fn int_from_number(n: &serde_json::Number) -> Option<Value> {
         return Some(Value::Int(i));
     }
     let f = n.as_f64()?;
-    // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-    (f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+    // Floats this large are rounded: -9223372036854775809 parses as -2^63, so
+    // both bounds are exclusive (the integer forms of i64::MIN/MAX take `as_i64`).
+    (f.fract() == 0.0 && f > -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
         .then(|| Value::Int(f as i64))
 }
 
@@ -155,6 +156,8 @@ mod tests {
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!(1.5)).is_err());
         assert_eq!(Value::from_json(ColumnKind::Int, &serde_json::json!(1298.0)), Ok(Value::Int(1298)));
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!(1e19)).is_err());
+        let below_min: serde_json::Value = serde_json::from_str("-9223372036854775809").unwrap();
+        assert!(Value::from_json(ColumnKind::Int, &below_min).is_err());
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!([1])).is_err());
         assert_eq!(Value::from_json(ColumnKind::Text, &serde_json::json!(7)), Ok(Value::Text("7".into())));
         let dec = ColumnKind::Decimal { scale: Some(2) };

@@ -81,7 +81,7 @@ fn int_from_number(n: &serde_json::Number) -> Option<Value> {
     // Floats this large are rounded: -9223372036854775809 parses as -2^63, so
     // both bounds are exclusive (the integer forms of i64::MIN/MAX take `as_i64`).
     (f.fract() == 0.0 && f > -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
-        .then(|| Value::Int(f as i64))
+        .then_some(Value::Int(f as i64))
 }
 
 /// The largest magnitude a JSON number written to a DECIMAL column may have

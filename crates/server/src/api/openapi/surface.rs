@@ -98,7 +98,8 @@ fn resource(ctx: Ctx<'_>, idx: usize) -> Option<Resource> {
         .copied()
         .filter(|&i| {
             let c = &t.columns[i];
-            !c.generated && !(t.primary_key.contains(&i) && c.auto_increment) && !filtered.contains(&c.name.as_str())
+            let auto_key = t.primary_key.contains(&i) && c.auto_increment;
+            !(c.generated || auto_key || filtered.contains(&c.name.as_str()))
         })
         .collect();
     let required = t

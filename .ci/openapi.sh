@@ -9,6 +9,7 @@
 #      SCHEMATHESIS_MAX_EXAMPLES (per operation, default 15), DEMO_SCALE (default 0.05).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
 
 SCHEMATHESIS_VERSION=4.32.5
 JSONSCHEMA_VERSION=4.26.0
@@ -58,10 +59,11 @@ for who in admin sandbox narrow; do
   curl -sf -H "Authorization: Bearer $T" "$BASE/openapi.json" >"$WORK/$who.json"
   echo "== schemathesis: $who token ($(python3 -c "import json;print(len(json.load(open('$WORK/$who.json'))['paths']))" ) paths)"
   set +e
-  "$VENV/bin/schemathesis" run "$WORK/$who.json" --url "$BASE" \
+  # From the temp dir, so schemathesis' cache stays out of the repository.
+  (cd "$WORK" && "$ROOT/$VENV/bin/schemathesis" run "$WORK/$who.json" --url "$BASE" \
     -H "Authorization: Bearer $T" \
     --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --request-timeout 15 --workers 1 \
-    --seed 9 --no-color --report junit --report-junit-path "$WORK/$who.xml" >"$WORK/$who.log" 2>&1
+    --seed 9 --no-color --report junit --report-junit-path "$WORK/$who.xml") >"$WORK/$who.log" 2>&1
   rc=$?
   set -e
   tail -n 25 "$WORK/$who.log"

@@ -60,13 +60,46 @@ impl Value {
             (ColumnKind::Json, v) => Ok(Value::Text(v.to_string())),
             (ColumnKind::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
             (ColumnKind::Int, J::Bool(b)) => Ok(Value::Int(*b as i64)),
-            (ColumnKind::Int, J::Number(n)) => n.as_i64().map(Value::Int).ok_or_else(|| "expected an integer".into()),
+            (ColumnKind::Int, J::Number(n)) => int_from_number(n).ok_or_else(|| "expected an integer".into()),
             (ColumnKind::Text, J::Number(n)) => Ok(Value::Text(n.to_string())),
+            (ColumnKind::Decimal { .. }, J::Number(n)) => decimal_from_number(n),
             (_, J::Number(n)) => Value::from_text(kind, &n.to_string()),
             (_, J::String(s)) => Value::from_text(kind, s),
             (ColumnKind::Text, J::Bool(b)) => Ok(Value::Text(b.to_string())),
             _ => Err(format!("expected {}", kind_name(kind))),
         }
+    }
+}
+
+/// A JSON number for an integer column: `7`, or a float with no fraction
+/// (`7.0`, which JSON and JSON Schema count as the integer 7) within i64.
+fn int_from_number(n: &serde_json::Number) -> Option<Value> {
+    if let Some(i) = n.as_i64() {
+        return Some(Value::Int(i));
+    }
+    let f = n.as_f64()?;
+    // Floats this large are rounded: -9223372036854775809 parses as -2^63, so
+    // both bounds are exclusive (the integer forms of i64::MIN/MAX take `as_i64`).
+    (f.fract() == 0.0 && f > -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+        .then_some(Value::Int(f as i64))
+}
+
+/// The largest magnitude a JSON number written to a DECIMAL column may have
+/// (below `Decimal::MAX`); the OpenAPI document states the same bound.
+pub const DECIMAL_NUMBER_BOUND: f64 = 1e28;
+
+/// A JSON number for a DECIMAL column: exact when written in plain notation,
+/// otherwise (exponents, tiny fractions) the nearest decimal of the float.
+fn decimal_from_number(n: &serde_json::Number) -> Result<Value, String> {
+    use rust_decimal::prelude::FromPrimitive;
+    if let Ok(d) = n.to_string().parse::<Decimal>() {
+        return Ok(Value::Decimal(d));
+    }
+    match n.as_f64() {
+        Some(f) if f.abs() <= DECIMAL_NUMBER_BOUND => {
+            Decimal::from_f64(f).map(Value::Decimal).ok_or_else(|| "expected a decimal number".into())
+        }
+        _ => Err("expected a decimal number within ±1e28".into()),
     }
 }
 
@@ -121,7 +154,17 @@ mod tests {
             Ok(Value::DateTime(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap().and_hms_opt(8, 0, 0).unwrap()))
         );
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!(1.5)).is_err());
+        assert_eq!(Value::from_json(ColumnKind::Int, &serde_json::json!(1298.0)), Ok(Value::Int(1298)));
+        assert!(Value::from_json(ColumnKind::Int, &serde_json::json!(1e19)).is_err());
+        let below_min: serde_json::Value = serde_json::from_str("-9223372036854775809").unwrap();
+        assert!(Value::from_json(ColumnKind::Int, &below_min).is_err());
         assert!(Value::from_json(ColumnKind::Int, &serde_json::json!([1])).is_err());
         assert_eq!(Value::from_json(ColumnKind::Text, &serde_json::json!(7)), Ok(Value::Text("7".into())));
+        let dec = ColumnKind::Decimal { scale: Some(2) };
+        assert_eq!(Value::from_json(dec, &serde_json::json!(10.5)), Ok(Value::Decimal(Decimal::new(105, 1))));
+        assert!(matches!(Value::from_json(dec, &serde_json::json!(1e-7)), Ok(Value::Decimal(_))));
+        assert!(matches!(Value::from_json(dec, &serde_json::json!(5e-324)), Ok(Value::Decimal(_))));
+        assert!(matches!(Value::from_json(dec, &serde_json::json!(1e27)), Ok(Value::Decimal(_))));
+        assert!(Value::from_json(dec, &serde_json::json!(1e29)).is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! guard it needs; the guard is a type ([`Capability`]), so no security stage
 //! ever re-parses a path to decide what a request is.
 //!
-//! - `meta`: who-am-I, the token's table list, its OpenAPI document, GraphQL
+//! - `meta`: who-am-I, the token's table list, its OpenAPI document and Postman
+//!   collection, GraphQL
 //!   (each answers only what the token may see, by the planner);
 //! - `definitions`: saved views, reports and report groups (the views rule);
 //! - `admin`: admin-token operations;
@@ -15,13 +16,13 @@
 //! Each group tags its responses with a [`RouteGroup`] for the metrics.
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use axum::middleware::{from_fn, map_response};
 
-use crate::api::{aggregate, graphql, health, meta, openapi, rest, views};
+use crate::api::{aggregate, allow, graphql, health, meta, openapi, rest, views};
 use crate::app_state::Shared;
 use crate::metrics::{RouteGroup, track};
 use crate::pages;
@@ -37,7 +38,8 @@ fn meta() -> Router<Shared> {
     Router::new()
         .route("/tables", get(meta::tables))
         .route("/openapi.json", get(openapi::openapi))
-        .route("/graphql", post(graphql::post).get(graphql::get))
+        .route("/postman.json", get(openapi::postman))
+        .route("/graphql", allow::others(post(graphql::post), &[Method::POST], graphql::get))
 }
 
 fn who_am_i() -> Router<Shared> {
@@ -57,12 +59,23 @@ fn admin() -> Router<Shared> {
     Router::new().route("/admin/catalog/reload", post(meta::reload))
 }
 
+/// Methods a resource route does not serve go through the pipeline too, so
+/// their 405 lists what this token may do (`api/allow.rs`).
 fn resources() -> Router<Shared> {
+    const GET: Method = Method::GET;
+    const POST: Method = Method::POST;
     Router::new()
-        .route("/{resource}", get(rest::list).post(rest::create))
-        .route("/{resource}/schema", get(meta::schema))
-        .route("/{resource}/aggregate", get(aggregate::aggregate))
-        .route("/{resource}/{id}", get(rest::get_one).put(rest::update).patch(rest::update).delete(rest::delete))
+        .route("/{resource}", allow::others(get(rest::list).post(rest::create), &[GET, POST], allow::resource))
+        .route("/{resource}/schema", allow::others(get(meta::schema), &[GET], allow::resource))
+        .route("/{resource}/aggregate", allow::others(get(aggregate::aggregate), &[GET], allow::resource))
+        .route(
+            "/{resource}/{id}",
+            allow::others(
+                get(rest::get_one).put(rest::update).patch(rest::update).delete(rest::delete),
+                &[GET, Method::PUT, Method::PATCH, Method::DELETE],
+                allow::resource,
+            ),
+        )
 }
 
 /// The API routes, without any security layer (also what the benchmark serves

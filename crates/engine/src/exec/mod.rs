@@ -78,6 +78,10 @@ impl From<sqlx::Error> for DbError {
                     {
                         DbError::Data
                     }
+                    // SQLite busy/locked (also their extended codes): the lock was not had in time.
+                    _ if matches!(code.as_str(), "5" | "6" | "261" | "262" | "517") => {
+                        DbError::Unavailable(format!("code {code}: {}", d.message()))
+                    }
                     _ if code == "57014"
                         || d.message().contains("max_statement_time")
                         || d.message().contains("interrupted") =>
@@ -217,10 +221,12 @@ impl Db {
         rx
     }
 
-    /// Begin a transaction.
+    /// Begin a transaction. Transactions here write, so SQLite takes the write
+    /// lock at once (`IMMEDIATE`): a deferred one that reads first fails with
+    /// SQLITE_BUSY_SNAPSHOT instead of waiting when another writer committed.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::MySql(p) => Tx::MySql(p.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })

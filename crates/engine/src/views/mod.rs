@@ -32,6 +32,26 @@ pub enum ParamKind {
     Bool,
 }
 
+impl ParamKind {
+    /// The name a definition writes (`type = "int"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ParamKind::Int => "int",
+            ParamKind::Decimal => "decimal",
+            ParamKind::String => "string",
+            ParamKind::Date => "date",
+            ParamKind::Datetime => "datetime",
+            ParamKind::Bool => "bool",
+        }
+    }
+}
+
+impl std::fmt::Display for ParamKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A definition's slug: 1–100 lower-case letters, digits, `-` or `_`, checked
 /// when the definition is read, so every slug in the program is a valid one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

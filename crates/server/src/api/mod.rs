@@ -3,6 +3,7 @@
 //! assembled in `crate::routes`.
 
 pub mod aggregate;
+pub mod allow;
 pub mod broken;
 pub mod format;
 pub mod graphql;

@@ -187,7 +187,7 @@ pub async fn create(
     let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout()).await?;
     let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_string());
     if let Some(k) = &key {
-        if k.is_empty() || k.len() > 255 {
+        if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| (b' '..=b'~').contains(&b)) {
             return Err(Problem::bad_param("Idempotency-Key", "must be 1 to 255 visible characters"));
         }
         let fingerprint = format!("POST {resource} {}", hex::encode(Sha256::digest(&bytes)));

@@ -131,17 +131,15 @@ async fn schema(cli: &Cli) -> Result<(), String> {
 
 async fn openapi(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
-    let (db, _) = crate::startup::connect(&cfg).await?;
+    let (db, state) = crate::startup::connect(&cfg).await?;
     let catalog = databuilder_engine::exec::load_catalog(&db, &crate::startup::catalog_config(&cfg)?)
         .await
         .map_err(|e| e.to_string())?;
-    let admin = databuilder_engine::principal::Principal {
-        token_id: 0,
-        name: "cli".into(),
-        policy: databuilder_engine::principal::Policy { admin: true, ..Default::default() },
-    };
-    let ctx = databuilder_engine::plan::Ctx { catalog: &catalog, principal: &admin, cursor_key: b"" };
-    println!("{}", serde_json::to_string_pretty(&crate::api::openapi::document(ctx, &catalog)).unwrap_or_default());
+    let views = state.definitions(Kind::View).await.unwrap_or_default();
+    let reports = state.definitions(Kind::Report).await.unwrap_or_default();
+    let groups = state.definitions(Kind::Group).await.unwrap_or_default();
+    let doc = crate::api::openapi::admin_document(&catalog, (&views, &reports, &groups));
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     Ok(())
 }
 

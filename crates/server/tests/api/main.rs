@@ -12,6 +12,7 @@ mod graphql_cost;
 mod guard;
 mod list;
 mod modules;
+mod openapi;
 mod ops;
 #[path = "../support/redis.rs"]
 mod redis_server;

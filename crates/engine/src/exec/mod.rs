@@ -3,11 +3,13 @@
 //! the row count), and maps database errors to a small set of kinds so no
 //! database text ever reaches a client.
 
+mod count;
 mod driver;
 mod load;
 mod run;
 mod write;
 
+pub use count::{CountKind, EXACT_UPTO_SERVER, EXACT_UPTO_SQLITE, count, planner_rows};
 pub use load::load_demo;
 pub use run::{Object, Page, kinds, output, run_list, run_node, run_report, shape};
 

@@ -5,6 +5,7 @@ mod helpers;
 
 mod attack;
 mod auth;
+mod count;
 mod explain;
 mod graphql;
 mod guard;

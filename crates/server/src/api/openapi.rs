@@ -49,7 +49,7 @@ const LIST_PARAMS: &[(&str, &str)] = &[
     ("cursor", "Keyset pagination: empty for the first page, then links.next"),
     ("since", "ISO 8601 or unix seconds, on the timestamp column"),
     ("include", "Relations to embed, up to three levels (`client,items`)"),
-    ("count", "`exact` or `none`"),
+    ("count", "`exact`, `estimated` or `none`; `meta.count` says which total was given"),
     ("format", "`json`, `csv` or `ndjson`"),
 ];
 

@@ -3,11 +3,13 @@
 //! the row count), and maps database errors to a small set of kinds so no
 //! database text ever reaches a client.
 
+mod count;
 mod driver;
 mod introspect;
 mod run;
 mod write;
 
+pub use count::{CountKind, EXACT_UPTO_SERVER, EXACT_UPTO_SQLITE, count, planner_rows};
 pub use introspect::load_catalog;
 pub use run::{Object, Page, count_report_groups, kinds, output, run_list, run_node, run_report, shape};
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value as J};
 use super::{Db, DbError, Row};
 use crate::catalog::{Catalog, ColumnKind, RelKind};
 use crate::plan::{Cond, ListPlan, Node, cursor};
-use crate::sql::{render_count, render_select};
+use crate::sql::render_select;
 use crate::value::Value;
 
 /// An output row.
@@ -25,6 +25,8 @@ const IN_CHUNK: usize = 1000;
 pub struct Page {
     pub rows: Vec<Object>,
     pub total: Option<i64>,
+    /// Which total `total` is (`meta.count`).
+    pub count: super::CountKind,
     /// The cursor of the next page, in keyset mode, when there is one.
     pub next_cursor: Option<String>,
 }
@@ -41,8 +43,8 @@ pub async fn run_list(db: &Db, catalog: &Catalog, plan: &ListPlan, cursor_key: &
     let k = kinds(catalog, &plan.root);
     let count = async {
         match &plan.count_filter {
-            Some(f) => db.fetch_i64(&render_count(catalog, plan.root.select.table, f)).await,
-            None => Ok(None),
+            Some(f) => super::count(db, catalog, plan.root.select.table, f, plan.count).await,
+            None => Ok((None, super::CountKind::None)),
         }
     };
     let (rows, total) = tokio::join!(db.fetch_all(&sql, &k), count);
@@ -58,7 +60,8 @@ pub async fn run_list(db: &Db, catalog: &Catalog, plan: &ListPlan, cursor_key: &
         }
     }
     let rows = shape(db, catalog, &plan.root, rows).await?;
-    Ok(Page { rows, total: total?, next_cursor })
+    let (total, count) = total?;
+    Ok(Page { rows, total, count, next_cursor })
 }
 
 /// Run a node (a get-by-id or a read-back): its rows with includes.

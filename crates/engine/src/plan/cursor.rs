@@ -46,7 +46,12 @@ pub fn decode(key: &[u8], token: &str, signature: &str) -> Result<Vec<J>, PlanEr
     Ok(values)
 }
 
-/// Rows strictly after `values` in `order` (ascending: NULLs first; descending: NULLs last).
+/// Rows strictly after `values` in `order` (ascending: NULLs first; descending:
+/// NULLs last): the OR-expansion `k1 > v1 OR (k1 = v1 AND k2 > v2) …`, behind a
+/// bound on the first key (`k1 >= v1`, or `k1 <= v1` descending when the column
+/// is NOT NULL). The bound is what an index on the sort columns seeks to, so a
+/// page deep in the table costs what the first page costs; the expansion alone
+/// is only a filter to most planners.
 pub fn after(t: &Table, order: &[OrderKey], values: &[J]) -> Result<Cond, PlanError> {
     if values.len() != order.len() {
         return Err(PlanError::param("cursor", "cursor does not match the sort"));
@@ -60,10 +65,26 @@ pub fn after(t: &Table, order: &[OrderKey], values: &[J]) -> Result<Cond, PlanEr
     let mut branches = Vec::new();
     for i in 0..order.len() {
         let mut all: Vec<Cond> = (0..i).map(|j| equal(order[j].col, &typed[j])).collect();
-        all.push(beyond(order[i], &typed[i]));
+        all.push(beyond(t, order[i], &typed[i]));
         branches.push(Cond::And(all));
     }
-    Ok(Cond::Or(branches))
+    let expansion = Cond::Or(branches);
+    match bound(t, order[0], &typed[0]) {
+        Some(b) if order.len() > 1 => Ok(Cond::And(vec![b, expansion])),
+        _ => Ok(expansion),
+    }
+}
+
+/// A range on the first key implied by the expansion, when one exists.
+fn bound(t: &Table, k: OrderKey, v: &Value) -> Option<Cond> {
+    let col = k.col;
+    match (k.desc, v) {
+        (_, Value::Null) => None,
+        (false, v) => Some(Cond::Cmp { col, op: CmpOp::Gte, value: v.clone() }),
+        // Descending, the NULLs come after every value: no single range holds them.
+        (true, _) if t.columns[col].nullable => None,
+        (true, v) => Some(Cond::Cmp { col, op: CmpOp::Lte, value: v.clone() }),
+    }
 }
 
 fn equal(col: usize, v: &Value) -> Cond {
@@ -73,12 +94,13 @@ fn equal(col: usize, v: &Value) -> Cond {
     }
 }
 
-fn beyond(k: OrderKey, v: &Value) -> Cond {
+fn beyond(t: &Table, k: OrderKey, v: &Value) -> Cond {
     let col = k.col;
     match (k.desc, v) {
         (false, Value::Null) => Cond::IsNull { col, negated: true },
         (false, v) => Cond::Cmp { col, op: CmpOp::Gt, value: v.clone() },
         (true, Value::Null) => Cond::False,
+        (true, v) if !t.columns[col].nullable => Cond::Cmp { col, op: CmpOp::Lt, value: v.clone() },
         (true, v) => {
             Cond::Or(vec![Cond::Cmp { col, op: CmpOp::Lt, value: v.clone() }, Cond::IsNull { col, negated: false }])
         }

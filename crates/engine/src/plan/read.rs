@@ -57,6 +57,8 @@ pub struct ListPlan {
     pub root: Node,
     /// The filter to count with; `None` for `count=none`.
     pub count_filter: Option<Vec<Cond>>,
+    /// How to count with `count_filter`.
+    pub count: CountMode,
     pub page: u32,
     pub per_page: u32,
     /// `None` when paging by page number (or exporting everything).
@@ -85,7 +87,7 @@ pub fn plan_list(ctx: Ctx<'_>, resource: &str, req: &ListRequest) -> Result<List
             order.dedup_by_key(|k| k.col);
         }
     }
-    let count_filter = (req.count == CountMode::Exact).then(|| filter.clone());
+    let count_filter = (req.count != CountMode::None).then(|| filter.clone());
     let format = req.format.unwrap_or_default();
     let (page, per_page) = (req.page(), req.per_page());
     let mut cursor_plan = None;
@@ -104,7 +106,16 @@ pub fn plan_list(ctx: Ctx<'_>, resource: &str, req: &ListRequest) -> Result<List
     }
     root.select.filter = filter;
     root.select.order = order;
-    Ok(ListPlan { resource: t.resource.clone(), root, count_filter, page, per_page, cursor: cursor_plan, format })
+    Ok(ListPlan {
+        resource: t.resource.clone(),
+        root,
+        count_filter,
+        count: req.count,
+        page,
+        per_page,
+        cursor: cursor_plan,
+        format,
+    })
 }
 
 /// Plan a get-by-id of `resource`.

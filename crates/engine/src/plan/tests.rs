@@ -140,7 +140,7 @@ fn row_filters_are_part_of_every_plan() {
     let get = plan_get(ctx(&c, &p), "invoices", "5", None, &[]).unwrap();
     assert_eq!(
         render_select(&c, &get.select).text(),
-        "SELECT \"id\", \"clientid\", \"total\", \"sale_agent\", \"date\" FROM \"tblinvoices\" WHERE \"clientid\" = $1 AND \"id\" = $2 ORDER BY \"id\" ASC NULLS FIRST"
+        "SELECT \"id\", \"clientid\", \"total\", \"sale_agent\", \"date\" FROM \"tblinvoices\" WHERE \"clientid\" = $1 AND \"id\" = $2 ORDER BY \"id\" ASC"
     );
     let clients = plan_list(ctx(&c, &p), "clients", &parse_list_query("include=invoices").unwrap()).unwrap();
     let inc = &clients.root.includes[0].node.select;
@@ -168,7 +168,7 @@ fn rendered_sql_per_dialect() {
         ),
         (
             Dialect::Postgres,
-            "SELECT \"id\", \"total\" FROM \"tblinvoices\" WHERE \"total\" >= $1 AND \"clientid\" IN ($2, $3) ORDER BY \"total\" DESC NULLS LAST, \"id\" ASC NULLS FIRST LIMIT $4 OFFSET $5",
+            "SELECT \"id\", \"total\" FROM \"tblinvoices\" WHERE \"total\" >= $1 AND \"clientid\" IN ($2, $3) ORDER BY \"total\" DESC NULLS LAST, \"id\" ASC LIMIT $4 OFFSET $5",
         ),
     ];
     for (d, text) in expected {

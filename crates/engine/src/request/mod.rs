@@ -85,6 +85,8 @@ pub struct SortKey {
 pub enum CountMode {
     #[default]
     Exact,
+    /// Exact up to a threshold, then the planner's estimate (`exec::count`).
+    Estimated,
     None,
 }
 
@@ -252,8 +254,14 @@ impl ListRequest {
         if let Some(s) = &self.since {
             q.append_pair("since", s);
         }
-        if self.count == CountMode::None {
-            q.append_pair("count", "none");
+        match self.count {
+            CountMode::None => {
+                q.append_pair("count", "none");
+            }
+            CountMode::Estimated => {
+                q.append_pair("count", "estimated");
+            }
+            CountMode::Exact => {}
         }
         match self.format {
             Some(Format::Json) => {

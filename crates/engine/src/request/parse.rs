@@ -73,7 +73,8 @@ fn scalar(req: &mut ListRequest, name: &str, value: &str) -> Result<(), ParamErr
             req.count = match value {
                 "exact" => CountMode::Exact,
                 "none" => CountMode::None,
-                _ => return Err(ParamError::new(name, "must be `exact` or `none`")),
+                "estimated" => CountMode::Estimated,
+                _ => return Err(ParamError::new(name, "must be `exact`, `estimated` or `none`")),
             }
         }
         "format" => {

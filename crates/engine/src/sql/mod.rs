@@ -4,11 +4,13 @@
 //! literal statements of the state store. Nothing else can make one.
 
 mod render;
+mod stats;
 
 pub use render::{
     render_count, render_counter_read, render_counter_upsert, render_delete, render_insert, render_insert_rows,
     render_report, render_report_count, render_select, render_setval, render_update,
 };
+pub use stats::{render_count_capped, render_estimate, render_explain};
 
 use crate::catalog::Dialect;
 use crate::value::Value;

@@ -1,6 +1,10 @@
 //! The one place statement text is made from plans. Identifiers come from the
 //! catalog (by index), values are bound. ORDER BY puts NULLs first ascending and
 //! last descending on every dialect, so pages and cursors agree across databases.
+//! That is already how SQLite and MySQL order NULLs; PostgreSQL needs
+//! `NULLS FIRST`/`NULLS LAST`, and only on nullable columns: on a NOT NULL column
+//! the clause changes nothing but stops a default b-tree from serving the sort
+//! (docs/performance.md, "NULL order").
 
 use super::{Builder, Sql};
 use crate::catalog::{Catalog, Dialect, Table};
@@ -24,12 +28,13 @@ pub fn render_select(catalog: &Catalog, s: &Select) -> Sql {
     where_clause(&mut b, t, &s.filter);
     for (i, k) in s.order.iter().enumerate() {
         b.push(if i == 0 { " ORDER BY " } else { ", " });
-        b.ident(&t.columns[k.col].name);
-        b.push(match (b.dialect, k.desc) {
-            (Dialect::Postgres, false) => " ASC NULLS FIRST",
-            (Dialect::Postgres, true) => " DESC NULLS LAST",
-            (_, false) => " ASC",
-            (_, true) => " DESC",
+        let col = &t.columns[k.col];
+        b.ident(&col.name);
+        b.push(match (b.dialect == Dialect::Postgres && col.nullable, k.desc) {
+            (true, false) => " ASC NULLS FIRST",
+            (true, true) => " DESC NULLS LAST",
+            (false, false) => " ASC",
+            (false, true) => " DESC",
         });
     }
     if let Some(limit) = s.limit {
@@ -106,7 +111,7 @@ pub fn render_delete(catalog: &Catalog, table: usize, filter: &[Cond]) -> Sql {
     b.finish()
 }
 
-fn where_clause(b: &mut Builder, t: &Table, filter: &[Cond]) {
+pub(super) fn where_clause(b: &mut Builder, t: &Table, filter: &[Cond]) {
     if filter.is_empty() {
         return;
     }

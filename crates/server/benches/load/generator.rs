@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use tokio::runtime::Runtime;
 
 use crate::workloads::{Path, Rng, Workload, request};
-use crate::{CONCURRENCY, INVOICES, WARM_UP};
+use crate::{CONCURRENCY, WARM_UP};
 
 /// What one workload measured.
 #[derive(Clone, Copy)]
@@ -175,7 +175,7 @@ fn wrk_script(w: &Workload) -> String {
     s.push_str("}\n");
     let path = match &w.path {
         Path::Fixed(p) => format!("\"{p}\""),
-        Path::RandomId(prefix) => format!("\"{prefix}\" .. math.random(1, {INVOICES})"),
+        Path::RandomId(prefix, max) => format!("\"{prefix}\" .. math.random(1, {max})"),
     };
     let _ = write!(
         s,

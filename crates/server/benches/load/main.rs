@@ -5,7 +5,12 @@
 //! ```
 //!
 //! One command, release build. On the scale-1 Perfex-shaped demo (2,000
-//! clients, 20,000 invoices, 60,000 line items), on SQLite and on MariaDB:
+//! clients, 20,000 invoices, 60,000 line items) with an index on
+//! `tblinvoices(status, date)` (`(status, date DESC)` on MariaDB), on SQLite,
+//! MariaDB and PostgreSQL (`BENCH_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/databuilder_bench`, prepared like MariaDB).
+//! Two other modes: `-- --scale 10` (cost as data grows, `scale.rs`) and
+//! `-- --export 1000000` (memory of a large export, `export.rs`).
 //!
 //! 1. **Demo data**: `target/bench-demo/demo.sqlite` is created once (the marker
 //!    file `demo.ok` is written after a complete load) and each run serves a fresh
@@ -32,8 +37,10 @@
 //!    - G1 `POST /graphql` `{ invoices(limit: 25, filter: {status: 2}, sort: "-date") { id total date } }`,
 //!      G2 the same with `client { company }`.
 //!
-//!    W1 and W2 run four ways: the bare axum + sqlx floor (same queries, same
-//!    pool size 16), Data Builder's routes with the whole security pipeline off
+//!    W1, W2, W3, G1 and G2 run on the bare axum + sqlx floor (`bare.rs`, same
+//!    statements, same pool size 16) and pipeline off, back to back (target:
+//!    pipeline off ≥ 80 % of bare); on SQLite W1, W2 and G1 also on a second
+//!    floor, axum + rusqlite (`bare_rusqlite.rs`; target ≥ 60 %); W1 and W2 also run: Data Builder's routes with the whole security pipeline off
 //!    (`routes::router_without_pipeline` on the same `AppState`, a fixed admin
 //!    principal, served by `axum::serve` like the bare floor), and the real server
 //!    with every stage on, with one token and with a different one of 1,000 admin
@@ -51,10 +58,14 @@
 //! HTTP/1 keep-alive `reqwest::Client`. Each server runs in its own runtime on
 //! its own OS thread. Targets are reported with PASS/FAIL, never asserted.
 
+mod bare;
+mod bare_rusqlite;
 mod export;
 mod generator;
 mod mariadb;
+mod postgres;
 mod report;
+mod scale;
 mod servers;
 mod setup;
 mod statements;
@@ -89,6 +100,8 @@ const NEVER_THROTTLE: u32 = 1_000_000_000;
 const TOKENS: usize = 1_000;
 
 const TARGET_BARE: f64 = 0.60;
+const TARGET_OFF_BARE: f64 = 0.80;
+const TARGET_RUSQLITE: f64 = 0.60;
 const TARGET_PIPELINE: f64 = 0.70;
 const TARGET_GRAPHQL: f64 = 0.80;
 const G2_STATEMENTS: u64 = 2;
@@ -96,7 +109,21 @@ const TARGET_RSS_MB: f64 = 50.0;
 const TARGET_CATALOG_MS: f64 = 200.0;
 const TARGET_DEMO_SECS: f64 = 30.0;
 
+/// The value after `--name` on the command line (`cargo bench … -- --name v`).
+fn flag(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
 fn main() {
+    if let Some(scale) = flag("--scale") {
+        let scale: f64 = scale.parse().expect("--scale takes a number, e.g. 10");
+        return scale::main(scale);
+    }
+    if let Some(rows) = flag("--export") {
+        let rows: u64 = rows.parse().expect("--export takes a row count, e.g. 1000000");
+        return export::main(rows);
+    }
     statements::install();
     let secs = setup::bench_secs();
     let paths = Paths::new();
@@ -105,26 +132,34 @@ fn main() {
 
     let sqlite_demo = client_rt.block_on(setup::ensure_demo(&paths));
     setup::fresh_copy(&paths);
+    client_rt.block_on(setup::add_bench_index(&paths));
     let catalog = client_rt.block_on(setup::time_catalog(&paths));
     eprintln!("starting the SQLite servers (and creating {TOKENS} tokens) …");
     let sqlite = servers::start_databuilder("databuilder-sqlite", paths.db_url(), &paths.app_dir);
-    let sqlite_bare = servers::start_bare_sqlite(paths.db());
-    let sqlite_workloads = workloads::all("sqlite", &sqlite, &sqlite_bare, true);
+    let sqlite_bare = bare::start_sqlite(paths.db());
+    let sqlite_rusqlite = bare_rusqlite::start(paths.db());
+    let sqlite_workloads = workloads::all("sqlite", &sqlite, &sqlite_bare, Some(&sqlite_rusqlite));
 
-    let maria = client_rt.block_on(mariadb::prepare());
-    let maria = match maria {
-        Ok(m) => {
-            eprintln!("starting the MariaDB servers (and creating {TOKENS} tokens) …");
-            let db = servers::start_databuilder("databuilder-mariadb", m.url.clone(), &paths.app_dir);
-            let bare = servers::start_bare_mysql(&m.url);
-            let workloads = workloads::all("mariadb", &db, &bare, false);
-            Ok((m, db, workloads))
-        }
-        Err(why) => {
-            eprintln!("MariaDB skipped: {why}");
-            Err(why)
-        }
-    };
+    let maria = client_rt.block_on(mariadb::prepare(DEMO_SCALE, "")).map(|m| {
+        eprintln!("starting the MariaDB servers (and creating {TOKENS} tokens) …");
+        let db = servers::start_databuilder("databuilder-mariadb", m.url.clone(), &paths.app_dir);
+        let bare = bare::start_mysql(&m.url);
+        let workloads = workloads::all("mariadb", &db, &bare, None);
+        (m, db, workloads)
+    });
+    if let Err(why) = &maria {
+        eprintln!("MariaDB skipped: {why}");
+    }
+    let pg = client_rt.block_on(postgres::prepare(DEMO_SCALE, "")).map(|p| {
+        eprintln!("starting the PostgreSQL servers (and creating {TOKENS} tokens) …");
+        let db = servers::start_databuilder("databuilder-postgres", p.url.clone(), &paths.app_dir);
+        let bare = bare::start_postgres(&p.url);
+        let workloads = workloads::all("postgres", &db, &bare, None);
+        (p, db, workloads)
+    });
+    if let Err(why) = &pg {
+        eprintln!("PostgreSQL skipped: {why}");
+    }
 
     // Statement counts first, on quiet servers (after their start-up housekeeping).
     std::thread::sleep(Duration::from_millis(500));
@@ -133,9 +168,16 @@ fn main() {
         Ok((m, db, _)) => client_rt.block_on(count_statements(&client, "mariadb", db, Some(&m.admin))),
         Err(_) => Vec::new(),
     };
+    let pg_counts = match &pg {
+        Ok((_, db, _)) => client_rt.block_on(count_statements(&client, "postgres", db, None)),
+        Err(_) => Vec::new(),
+    };
 
     client_rt.block_on(workloads::check(&client, &sqlite_workloads));
     if let Ok((_, _, w)) = &maria {
+        client_rt.block_on(workloads::check(&client, w));
+    }
+    if let Ok((_, _, w)) = &pg {
         client_rt.block_on(workloads::check(&client, w));
     }
 
@@ -158,39 +200,54 @@ fn main() {
             })
             .collect()
     };
-    let sqlite_results = measure(sqlite_workloads);
-    let sqlite_run = DbRun {
+    let mut runs = vec![Ok(DbRun {
         name: "SQLite",
         detail: format!(
             "{} (scale 1; pool {POOL_SIZE}, WAL; state tables in the same file, one writer connection)",
             paths.db().display()
         ),
-        results: sqlite_results,
+        results: measure(sqlite_workloads),
         counts: sqlite_counts,
         counted_by: "sqlx statement events",
         audit_dropped: sqlite.state.audit.dropped(),
         demo: sqlite_demo,
-    };
-    let maria_run = maria.map(|(m, db, workloads)| {
-        let results = measure(workloads);
-        DbRun {
-            name: "MariaDB",
+    })];
+    runs.push(
+        maria
+            .map(|(m, db, workloads)| DbRun {
+                name: "MariaDB",
+                detail: format!(
+                    "{} at {} (scale 1; pool {POOL_SIZE} shared by data and state tables; innodb_flush_log_at_trx_commit={})",
+                    m.version,
+                    mariadb::redacted(&m.url),
+                    m.flush_at_commit
+                ),
+                results: measure(workloads),
+                counts: maria_counts,
+                counted_by: "server Com_select delta (sqlx statement events in brackets)",
+                audit_dropped: db.state.audit.dropped(),
+                demo: m.demo,
+            })
+            .map_err(|why| ("MariaDB", why)),
+    );
+    runs.push(
+        pg.map(|(p, db, workloads)| DbRun {
+            name: "PostgreSQL",
             detail: format!(
-                "{} at {} (scale 1; pool {POOL_SIZE} shared by data and state tables; innodb_flush_log_at_trx_commit={})",
-                m.version,
-                mariadb::redacted(&m.url),
-                m.flush_at_commit
+                "{} at {} (scale 1; pool {POOL_SIZE} shared by data and state tables)",
+                p.version,
+                mariadb::redacted(&p.url)
             ),
-            results,
-            counts: maria_counts,
-            counted_by: "server Com_select delta (sqlx statement events in brackets)",
+            results: measure(workloads),
+            counts: pg_counts,
+            counted_by: "sqlx statement events",
             audit_dropped: db.state.audit.dropped(),
-            demo: m.demo,
-        }
-    });
-
-    let report =
-        Report { generator: generator.describe(), secs, sqlite: sqlite_run, mariadb: maria_run, catalog, exports };
+            demo: p.demo,
+        })
+        .map_err(|why| ("PostgreSQL", why)),
+    );
+    let runs = runs.into_iter().map(|r| r.map_err(|(name, why): (&str, String)| format!("{name}: {why}"))).collect();
+    let report = Report { generator: generator.describe(), secs, runs, catalog, exports };
     println!("{}", report.render());
 }
 

@@ -10,7 +10,6 @@ use databuilder_engine::exec::Db;
 use sqlx::Row;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 
-use crate::DEMO_SCALE;
 use crate::setup::Demo;
 
 pub const DEFAULT_URL: &str = "mysql://root@127.0.0.1:3306/databuilder_bench";
@@ -54,10 +53,15 @@ fn split_url(url: &str) -> Result<(String, String), String> {
     Ok((server, name.to_string()))
 }
 
-/// Connect, create and load the database if needed, reset the state tables.
-pub async fn prepare() -> Result<Maria, String> {
-    let url = url();
-    let (server, name) = split_url(&url)?;
+/// Connect, create and load the database at `scale` if needed (its name with
+/// `suffix`), add the bench index, reset the state tables.
+pub async fn prepare(scale: f64, suffix: &str) -> Result<Maria, String> {
+    let (server, name) = split_url(&url())?;
+    let name = format!("{name}{suffix}");
+    let url = match server.split_once("/?") {
+        Some((head, q)) => format!("{head}/{name}?{q}"),
+        None => format!("{server}{name}"),
+    };
     let admin = MySqlPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(3))
@@ -76,7 +80,7 @@ pub async fn prepare() -> Result<Maria, String> {
         .execute(&admin)
         .await
         .map_err(|e| fail(&format!("cannot create the database {name}"), e))?;
-    let demo = if loaded(&admin, &name).await {
+    let demo = if loaded(&admin, &name, scale).await {
         eprintln!("reusing the MariaDB database {name} (marker table {MARKER})");
         Demo::Reused
     } else {
@@ -86,17 +90,17 @@ pub async fn prepare() -> Result<Maria, String> {
             .execute(&admin)
             .await
             .map_err(|e| fail("cannot create the database", e))?;
-        eprintln!("loading the scale-1 demo into the MariaDB database {name}…");
+        eprintln!("loading the scale-{scale} demo into the MariaDB database {name}…");
         let started = Instant::now();
         let db = Db::connect(&url, 1).await.map_err(|e| format!("cannot connect to {url}: {e}"))?;
-        load_demo(&db, DEMO_SCALE, &|_rows_done: u64| {}).await.map_err(|e| format!("loading the demo failed: {e}"))?;
+        load_demo(&db, scale, &|_rows_done: u64| {}).await.map_err(|e| format!("loading the demo failed: {e}"))?;
         db.close().await;
         q(format!("CREATE TABLE `{name}`.`{MARKER}` (scale DOUBLE NOT NULL, loaded_at DATETIME NOT NULL)"))
             .execute(&admin)
             .await
             .map_err(|e| fail("cannot create the marker table", e))?;
         q(format!("INSERT INTO `{name}`.`{MARKER}` (scale, loaded_at) VALUES (?, NOW())"))
-            .bind(DEMO_SCALE)
+            .bind(scale)
             .execute(&admin)
             .await
             .map_err(|e| fail("cannot write the marker row", e))?;
@@ -104,12 +108,19 @@ pub async fn prepare() -> Result<Maria, String> {
         eprintln!("MariaDB demo loaded in {:.1} s", took.as_secs_f64());
         Demo::Generated(took)
     };
+    // InnoDB appends the primary key: (status, date DESC) is (status, date DESC,
+    // id ASC), the order of `sort=-date` with its ascending tie-break.
+    q(format!("CREATE INDEX IF NOT EXISTS idx_bench_status_date ON `{name}`.tblinvoices (status, date DESC)"))
+        .execute(&admin)
+        .await
+        .map_err(|e| fail("cannot create the bench index", e))?;
+    q(format!("ANALYZE TABLE `{name}`.tblinvoices")).execute(&admin).await.map_err(|e| fail("ANALYZE", e))?;
     reset_state(&admin, &name).await?;
     Ok(Maria { url, admin, demo, version, flush_at_commit })
 }
 
 /// Whether the marker table says a scale-1 load completed.
-async fn loaded(admin: &MySqlPool, name: &str) -> bool {
+async fn loaded(admin: &MySqlPool, name: &str, scale: f64) -> bool {
     let exists: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?")
             .bind(name)
@@ -121,7 +132,7 @@ async fn loaded(admin: &MySqlPool, name: &str) -> bool {
         return false;
     }
     let sql = format!("SELECT COUNT(*) FROM `{name}`.`{MARKER}` WHERE scale = ?");
-    let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(DEMO_SCALE).fetch_one(admin).await.unwrap_or(0);
+    let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(scale).fetch_one(admin).await.unwrap_or(0);
     rows > 0
 }
 

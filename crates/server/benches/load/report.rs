@@ -9,7 +9,7 @@ use crate::statements::{Counts, PROBE_REQUESTS};
 use crate::workloads::{Query, Via, Workload};
 use crate::{
     CATALOG_RUNS, CONCURRENCY, G2_STATEMENTS, INVOICES, NEVER_THROTTLE, TARGET_BARE, TARGET_CATALOG_MS,
-    TARGET_DEMO_SECS, TARGET_GRAPHQL, TARGET_PIPELINE, TARGET_RSS_MB, WARM_UP,
+    TARGET_DEMO_SECS, TARGET_GRAPHQL, TARGET_OFF_BARE, TARGET_PIPELINE, TARGET_RSS_MB, TARGET_RUSQLITE, WARM_UP,
 };
 
 /// Everything measured on one database.
@@ -29,8 +29,8 @@ pub struct DbRun {
 pub struct Report {
     pub generator: &'static str,
     pub secs: u64,
-    pub sqlite: DbRun,
-    pub mariadb: Result<DbRun, String>,
+    /// SQLite, MariaDB, PostgreSQL; a skipped database with the reason.
+    pub runs: Vec<Result<DbRun, String>>,
     pub catalog: CatalogTiming,
     pub exports: Exports,
 }
@@ -57,17 +57,17 @@ impl Report {
             s,
             "Pipeline on = every security stage; the per-IP throttle and each token's rate limit are raised to {NEVER_THROTTLE} a minute, so both run on every request but never answer 429.\n"
         );
-        self.sqlite.render_table(&mut s, Some(&self.exports));
-        match &self.mariadb {
-            Ok(m) => m.render_table(&mut s, None),
-            Err(why) => {
-                let _ = writeln!(s, "== MariaDB: skipped — {why}\n");
+        for (i, run) in self.runs.iter().enumerate() {
+            match run {
+                Ok(r) => r.render_table(&mut s, if i == 0 { Some(&self.exports) } else { None }),
+                Err(why) => {
+                    let _ = writeln!(s, "== skipped — {why}\n");
+                }
             }
         }
         let _ = writeln!(s, "== Ratios (targets are reported, not asserted)");
-        self.sqlite.render_ratios(&mut s);
-        if let Ok(m) = &self.mariadb {
-            m.render_ratios(&mut s);
+        for r in self.runs.iter().flatten() {
+            r.render_ratios(&mut s);
         }
         self.render_exports(&mut s);
         self.render_setup(&mut s);
@@ -111,27 +111,16 @@ impl Report {
             c.median_ms,
             mark(c.median_ms < TARGET_CATALOG_MS)
         );
-        let _ = match self.sqlite.demo {
-            Demo::Generated(took) => writeln!(
-                s,
-                "Demo generation, SQLite (scale 1): {:.1} s (target < {TARGET_DEMO_SECS:.0} s)  {}",
-                took.as_secs_f64(),
-                mark(took.as_secs_f64() < TARGET_DEMO_SECS)
-            ),
-            Demo::Reused => writeln!(
-                s,
-                "Demo generation, SQLite: not timed, target/bench-demo/demo.sqlite reused (delete target/bench-demo/ to time it)"
-            ),
-        };
-        if let Ok(m) = &self.mariadb {
-            let _ = match m.demo {
-                Demo::Generated(took) => {
-                    writeln!(s, "Demo load, MariaDB (scale 1): {:.1} s (reported)", took.as_secs_f64())
-                }
-                Demo::Reused => writeln!(
+        for r in self.runs.iter().flatten() {
+            let _ = match r.demo {
+                Demo::Generated(took) => writeln!(
                     s,
-                    "Demo load, MariaDB: not timed, reused (drop the database databuilder_bench to time it)"
+                    "Demo generation, {} (scale 1): {:.1} s (target < {TARGET_DEMO_SECS:.0} s, SQLite)  {}",
+                    r.name,
+                    took.as_secs_f64(),
+                    mark(took.as_secs_f64() < TARGET_DEMO_SECS)
                 ),
+                Demo::Reused => writeln!(s, "Demo generation, {}: not timed, reused from an earlier run", r.name),
             };
         }
     }
@@ -200,6 +189,17 @@ impl DbRun {
 
     fn render_ratios(&self, s: &mut String) {
         let _ = writeln!(s, "{}", self.name);
+        for q in [Query::W1, Query::W2, Query::W3, Query::G1, Query::G2] {
+            let label = format!("pipeline off/bare, {}", &q.label()[..2]);
+            self.ratio_line(s, &label, (self.rps(q, Via::Off), self.rps(q, Via::Bare)), TARGET_OFF_BARE, "of bare");
+        }
+        for q in [Query::W1, Query::W2, Query::G1] {
+            if self.stats(q, Via::Rusqlite).is_some() {
+                let label = format!("pipeline off/rusqlite floor, {}", &q.label()[..2]);
+                let pair = (self.rps(q, Via::Off), self.rps(q, Via::Rusqlite));
+                self.ratio_line(s, &label, pair, TARGET_RUSQLITE, "of floor");
+            }
+        }
         for q in [Query::W1, Query::W2] {
             let off = self.rps(q, Via::Off);
             for (via, tokens) in [(Via::OneToken, "1 token"), (Via::ManyTokens, "1,000 tokens")] {

@@ -30,21 +30,29 @@ pub struct Paths {
     db: PathBuf,
     /// Data Builder's `base_dir` (its master key file).
     pub app_dir: PathBuf,
+    pub scale: f64,
 }
 
 impl Paths {
     pub fn new() -> Paths {
+        Paths::with_scale(DEMO_SCALE)
+    }
+
+    /// The files of the demo at `scale`: `demo.sqlite` at scale 1, `demo-s10.sqlite` at 10.
+    pub fn with_scale(scale: f64) -> Paths {
+        let stem = if scale == DEMO_SCALE { "demo".to_string() } else { format!("demo-s{scale}") };
         let dir = target_dir().join("bench-demo");
         for sub in ["app", "run"] {
             std::fs::create_dir_all(dir.join(sub)).expect("create the folders in target/bench-demo");
         }
         let dir = dir.canonicalize().expect("target/bench-demo has an absolute path");
         Paths {
-            demo: dir.join("demo.sqlite"),
-            marker: dir.join("demo.ok"),
-            db: dir.join("run").join("demo.sqlite"),
+            demo: dir.join(format!("{stem}.sqlite")),
+            marker: dir.join(format!("{stem}.ok")),
+            db: dir.join("run").join(format!("{stem}.sqlite")),
             app_dir: dir.join("app"),
             dir,
+            scale,
         }
     }
 
@@ -103,16 +111,26 @@ pub async fn ensure_demo(paths: &Paths) -> Demo {
     for file in sqlite_files(&paths.demo) {
         let _ = std::fs::remove_file(file);
     }
-    eprintln!("generating the scale-1 demo database (SQLite)…");
+    eprintln!("generating the scale-{} demo database (SQLite)…", paths.scale);
     let started = Instant::now();
     let url = format!("sqlite://{}", paths.demo.display());
     let db = Db::connect(&url, 1).await.expect("create the demo SQLite file");
-    load_demo(&db, DEMO_SCALE, &|_rows_done: u64| {}).await.expect("load the scale-1 demo data");
+    load_demo(&db, paths.scale, &|_rows_done: u64| {}).await.expect("load the demo data");
     db.close().await;
     let took = started.elapsed();
-    std::fs::write(&paths.marker, format!("scale={DEMO_SCALE}\n")).expect("write target/bench-demo/demo.ok");
+    std::fs::write(&paths.marker, format!("scale={}\n", paths.scale)).expect("write the demo marker file");
     eprintln!("demo database generated in {:.1} s", took.as_secs_f64());
     Demo::Generated(took)
+}
+
+/// The bench index on `tblinvoices(status, date)` in this run's SQLite copy.
+pub async fn add_bench_index(paths: &Paths) {
+    let pool = sqlx::SqlitePool::connect(&paths.db_url()).await.expect("open the run's SQLite copy");
+    sqlx::raw_sql("CREATE INDEX IF NOT EXISTS idx_bench_status_date ON tblinvoices (status, date)")
+        .execute(&pool)
+        .await
+        .expect("create the bench index");
+    pool.close().await;
 }
 
 pub struct CatalogTiming {

@@ -23,6 +23,12 @@ pub enum Query {
     W3,
     G1,
     G2,
+    /// `--scale`: W2 `count=none`, the first page.
+    FirstPage,
+    /// `--scale`: a keyset page deep in the W2 order.
+    Keyset,
+    /// `--scale`: the same depth by `page=`.
+    Offset,
 }
 
 impl Query {
@@ -34,6 +40,9 @@ impl Query {
             Query::W3 => "W3 W2 + include=client",
             Query::G1 => "G1 GraphQL invoices",
             Query::G2 => "G2 G1 + client { company }",
+            Query::FirstPage => "first page (W2, count=none)",
+            Query::Keyset => "keyset page, deep",
+            Query::Offset => "offset page, same depth",
         }
     }
 
@@ -45,6 +54,9 @@ impl Query {
             Query::W3 => "w3",
             Query::G1 => "g1",
             Query::G2 => "g2",
+            Query::FirstPage => "first",
+            Query::Keyset => "keyset",
+            Query::Offset => "offset",
         }
     }
 
@@ -62,6 +74,8 @@ impl Query {
 pub enum Via {
     /// The bare axum + sqlx handler.
     Bare,
+    /// The bare axum + rusqlite handler (SQLite only).
+    Rusqlite,
     /// Data Builder's routes with the whole security pipeline off.
     Off,
     /// Data Builder, full pipeline, one token.
@@ -74,6 +88,7 @@ impl Via {
     pub fn label(self) -> &'static str {
         match self {
             Via::Bare => "bare axum + sqlx",
+            Via::Rusqlite => "bare axum + rusqlite",
             Via::Off => "Data Builder, pipeline off",
             Via::OneToken => "Data Builder, 1 token",
             Via::ManyTokens => "Data Builder, 1,000 tokens",
@@ -83,6 +98,7 @@ impl Via {
     fn slug(self) -> &'static str {
         match self {
             Via::Bare => "bare",
+            Via::Rusqlite => "rusqlite",
             Via::Off => "off",
             Via::OneToken => "token",
             Via::ManyTokens => "tokens",
@@ -94,8 +110,8 @@ impl Via {
 #[derive(Clone)]
 pub enum Path {
     Fixed(String),
-    /// `prefix` followed by a pseudo-random id in 1..=INVOICES.
-    RandomId(String),
+    /// `prefix` followed by a pseudo-random id in 1..=max.
+    RandomId(String, u64),
 }
 
 #[derive(Clone)]
@@ -116,7 +132,7 @@ impl Workload {
     pub fn url(&self, rng: &mut Rng) -> String {
         match &self.path {
             Path::Fixed(path) => format!("{}{path}", self.origin),
-            Path::RandomId(prefix) => format!("{}{prefix}{}", self.origin, rng.id()),
+            Path::RandomId(prefix, max) => format!("{}{prefix}{}", self.origin, rng.id(*max)),
         }
     }
 
@@ -136,14 +152,15 @@ pub fn data_builder(db: &'static str, server: &DataBuilder, query: Query, via: V
         Via::Off => (&server.off_origin, Vec::new()),
         Via::OneToken => (&server.origin, vec![server.token.clone()]),
         Via::ManyTokens => (&server.origin, server.tokens.to_vec()),
-        Via::Bare => unreachable!("not a Data Builder workload"),
+        Via::Bare | Via::Rusqlite => unreachable!("not a Data Builder workload"),
     };
     let path = match query {
-        Query::W1 => Path::RandomId(format!("{API}/invoices/")),
+        Query::W1 => Path::RandomId(format!("{API}/invoices/"), INVOICES),
         Query::W2 => Path::Fixed(format!("{API}/invoices?{W2_QUERY}")),
         Query::W2NoCount => Path::Fixed(format!("{API}/invoices?{W2_NO_COUNT}")),
         Query::W3 => Path::Fixed(format!("{API}/invoices?{W2_QUERY}&include=client")),
         Query::G1 | Query::G2 => Path::Fixed(format!("{API}/graphql")),
+        Query::FirstPage | Query::Keyset | Query::Offset => unreachable!("built by scale.rs"),
     };
     Workload {
         db,
@@ -156,29 +173,42 @@ pub fn data_builder(db: &'static str, server: &DataBuilder, query: Query, via: V
     }
 }
 
-/// W1 or W2 on the bare floor.
+/// W1, W2, W3, G1 or G2 on the bare floor.
 pub fn bare(db: &'static str, origin: &str, query: Query) -> Workload {
     let path = match query {
-        Query::W1 => Path::RandomId("/invoices/".into()),
+        Query::W1 => Path::RandomId("/invoices/".into(), INVOICES),
         Query::W2 => Path::Fixed("/invoices?status=2".into()),
+        Query::W3 => Path::Fixed("/invoices?status=2&include=client".into()),
+        Query::G1 => Path::Fixed("/graphql".into()),
+        Query::G2 => Path::Fixed("/graphql?client=1".into()),
         other => unreachable!("the bare server does not serve {other:?}"),
     };
-    Workload { db, query, via: Via::Bare, origin: origin.to_string(), path, body: None, tokens: Arc::new(Vec::new()) }
+    let body = query.graphql().map(|q| serde_json::json!({ "query": q }).to_string());
+    Workload { db, query, via: Via::Bare, origin: origin.to_string(), path, body, tokens: Arc::new(Vec::new()) }
 }
 
-/// Every measured workload of one database, in running order.
-pub fn all(db: &'static str, server: &DataBuilder, bare_origin: &str, with_w3: bool) -> Vec<Workload> {
+/// Every measured workload of one database, in running order: each of W1–W3,
+/// G1, G2 on the bare floor and pipeline off back to back, then the pipeline
+/// runs.
+/// On SQLite, W1, W2 and G1 also run on the rusqlite floor (`rusqlite_origin`).
+pub fn all(db: &'static str, server: &DataBuilder, bare_origin: &str, rusqlite_origin: Option<&str>) -> Vec<Workload> {
     let mut out = Vec::new();
-    for q in [Query::W1, Query::W2] {
+    for q in [Query::W1, Query::W2, Query::W3, Query::G1, Query::G2] {
         out.push(bare(db, bare_origin, q));
-        for via in [Via::Off, Via::OneToken, Via::ManyTokens] {
+        if let (Some(origin), Query::W1 | Query::W2 | Query::G1) = (rusqlite_origin, q) {
+            let mut w = bare(db, origin, q);
+            w.via = Via::Rusqlite;
+            out.push(w);
+        }
+        out.push(data_builder(db, server, q, Via::Off));
+    }
+    for q in [Query::W1, Query::W2] {
+        for via in [Via::OneToken, Via::ManyTokens] {
             out.push(data_builder(db, server, q, via));
         }
     }
     out.push(data_builder(db, server, Query::W2NoCount, Via::OneToken));
-    if with_w3 {
-        out.push(data_builder(db, server, Query::W3, Via::OneToken));
-    }
+    out.push(data_builder(db, server, Query::W3, Via::OneToken));
     out.push(data_builder(db, server, Query::G1, Via::OneToken));
     out.push(data_builder(db, server, Query::G2, Via::OneToken));
     out
@@ -208,7 +238,7 @@ pub async fn check(client: &reqwest::Client, workloads: &[Workload]) {
                 let total = body.pointer("/meta/total").or_else(|| body.get("total")).cloned().unwrap_or(J::Null);
                 totals.push((w.name(), total));
             }
-            Query::W1 | Query::W2NoCount => {}
+            _ => {}
         }
     }
     if totals.windows(2).any(|p| p[0].1 != p[1].1) {
@@ -264,7 +294,7 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    pub fn id(&mut self) -> u64 {
-        1 + self.next() % INVOICES
+    pub fn id(&mut self, max: u64) -> u64 {
+        1 + self.next() % max
     }
 }

@@ -89,7 +89,9 @@ fn envelope(path: &str, req: &ListRequest, plan: &ListPlan, page: exec::Page) ->
         });
         json!({"self": format!("{base}?{}", req.to_query(None)), "first": null, "prev": null, "next": next, "last": null})
     } else {
-        let last = page.total.map(|t| ((t.max(0) as u64).div_ceil(per as u64)).max(1) as u32);
+        // An estimate or a lower bound does not say where the last page is.
+        let exact = page.total.filter(|_| page.count == exec::CountKind::Exact);
+        let last = exact.map(|t| ((t.max(0) as u64).div_ceil(per as u64)).max(1) as u32);
         let has_next = match last {
             Some(l) => n < l,
             None => page.rows.len() == per as usize,
@@ -104,7 +106,7 @@ fn envelope(path: &str, req: &ListRequest, plan: &ListPlan, page: exec::Page) ->
     };
     json!({
         "data": page.rows,
-        "meta": {"total": page.total, "page": n, "current_page": n, "per_page": per},
+        "meta": {"total": page.total, "count": page.count.as_str(), "page": n, "current_page": n, "per_page": per},
         "links": links,
     })
 }

@@ -7,6 +7,8 @@ mod admin;
 mod aggregates;
 mod attack;
 mod auth;
+mod count;
+mod explain;
 mod graphql;
 mod graphql_cost;
 mod guard;

@@ -117,7 +117,8 @@ pub fn params(t: &Table, shape: &ListShape, filter_ref: &str) -> Vec<J> {
             "Relations to embed; deeper paths (`client.country`, at most 3 levels) are accepted too",
         ));
     }
-    out.push(param("count", json!({"type": "string", "enum": ["exact", "none"]}), "`none` skips the total"));
+    let about = "`exact` (default), `estimated` (from the planner's statistics past a threshold) or `none`; `meta.count` says which total was given";
+    out.push(param("count", json!({"type": "string", "enum": ["exact", "estimated", "none"]}), about));
     out.push(param(
         "format",
         json!({"type": "string", "enum": ["json", "csv", "ndjson"]}),
@@ -158,8 +159,10 @@ pub fn envelope(row_ref: &str) -> J {
         "additionalProperties": false,
         "properties": {
             "data": {"type": "array", "items": {"$ref": row_ref}},
-            "meta": {"type": "object", "required": ["total", "page", "current_page", "per_page"], "additionalProperties": false,
-                "properties": {"total": {"type": ["integer", "null"], "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+            "meta": {"type": "object", "required": ["total", "count", "page", "current_page", "per_page"], "additionalProperties": false,
+                "properties": {"total": {"type": ["integer", "null"], "minimum": 0},
+                    "count": {"type": "string", "enum": ["exact", "estimated", "at_least", "none"]},
+                    "page": {"type": "integer", "minimum": 1},
                     "current_page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}},
             "links": {"type": "object", "required": ["self", "first", "prev", "next", "last"], "additionalProperties": false,
                 "properties": {"self": {"type": "string"}, "first": link, "prev": link, "next": link, "last": link}},

@@ -42,11 +42,14 @@ impl Default for DatabaseConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: String,
+    /// Longest graceful stop, e.g. `30s`: in-flight requests finish and every
+    /// audit record is written within it, or the process ends anyway.
+    pub shutdown_timeout: String,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into() }
+        ServerConfig { listen: "127.0.0.1:8080".into(), shutdown_timeout: "30s".into() }
     }
 }
 
@@ -210,6 +213,10 @@ impl Config {
 
     pub fn handler_timeout(&self) -> Duration {
         parse_duration(&self.security.handler_timeout).unwrap_or(Duration::from_secs(10))
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        parse_duration(&self.server.shutdown_timeout).unwrap_or(Duration::from_secs(30))
     }
 
     pub fn header_timeout(&self) -> Duration {

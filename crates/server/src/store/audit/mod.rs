@@ -67,4 +67,4 @@ pub use read::{stats, tail};
 pub use record::AuditRecord;
 pub use redaction::{REDACTED, is_secret_name, redact_path};
 pub use verify::{VerifyReport, verify};
-pub use writer::AuditLog;
+pub use writer::{AuditError, AuditLog};

@@ -1,6 +1,14 @@
-//! The background writer behind [`AuditLog`]: the request path queues records
-//! without blocking, one task gathers them into batches and appends each batch
-//! in one transaction, retrying with backoff.
+//! The background writer behind [`AuditLog`], a group commit: the request path
+//! queues its record and waits ([`AuditLog::commit`]) until the transaction
+//! holding it has committed; the writer takes everything queued (up to
+//! [`BATCH_MAX`]) into one transaction, so while one batch commits the next one
+//! gathers, and a burst of requests shares one commit (as the rate counter does,
+//! `store/rate.rs`). Records of requests that got no response (client gone,
+//! panic, deadline) are queued without waiting ([`AuditLog::record`]).
+//!
+//! A batch that fails answers its waiters with an error (their responses become
+//! 503, stage `audit`) and is kept, each record marked as such a 503, to be
+//! written first when the store is back: the log then says what the clients got.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,20 +20,37 @@ use super::chain::append;
 use super::record::AuditRecord;
 use crate::store::Store;
 
-/// Records waiting for the writer; beyond this, new records are dropped (counted).
+/// Records waiting for the writer; beyond this, a request is answered 503
+/// (its record cannot be queued) and a response-less record is dropped (counted).
 const QUEUE: usize = 10_000;
 /// Most records written in one transaction.
 const BATCH_MAX: usize = 500;
-/// Longest a record waits for its batch to fill.
-const BATCH_WAIT: Duration = Duration::from_millis(250);
-/// Tries per batch before it is dropped (with a doubling backoff in between).
-const ATTEMPTS: u32 = 5;
+/// Records of failed batches kept for a later try; beyond this, dropped (counted).
+const RETRY_MAX: usize = 10_000;
+/// Backoff between tries of kept records while nothing new arrives.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Failed tries after which a flush gives up on the kept records.
+const FLUSH_ATTEMPTS: u32 = 5;
+
+/// Why a record is not known to be durable.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuditError {
+    /// The queue is full or the writer is gone.
+    #[error("the audit queue is full or closed")]
+    Queue,
+    /// The batch holding the record failed.
+    #[error("the audit store refused the batch: {0}")]
+    Store(String),
+}
+
+type Ack = oneshot::Sender<Result<(), AuditError>>;
 
 /// What the request path sends the writer.
 enum Msg {
-    Record(AuditRecord),
-    /// Answered once every record sent before it is written (or dropped).
+    /// A record, and who waits for its commit (none for response-less records).
+    Record(AuditRecord, Option<Ack>),
+    /// Answered once every record sent before it is written (or given up).
     Flush(oneshot::Sender<()>),
 }
 
@@ -46,16 +71,24 @@ impl AuditLog {
         AuditLog { tx, dropped }
     }
 
-    /// Queue a record; never blocks. When the queue is full (the database is
-    /// slower than the traffic) the record is dropped and counted.
+    /// Queue the record of a request that gets no response; never blocks. When
+    /// the queue is full the record is dropped and counted.
     pub fn record(&self, rec: AuditRecord) {
-        if self.tx.try_send(Msg::Record(rec)).is_err() {
+        if self.tx.try_send(Msg::Record(rec, None)).is_err() {
             note_dropped(&self.dropped, 1, "audit queue full or closed: record dropped");
         }
     }
 
-    /// Wait until every record queued before this call is written (or dropped
-    /// after its retries). For a graceful stop.
+    /// Queue the record and wait until the transaction holding it has committed.
+    /// Dropping the future does not withdraw the record: it is written anyway.
+    pub async fn commit(&self, rec: AuditRecord) -> Result<(), AuditError> {
+        let (ack, done) = oneshot::channel();
+        self.tx.try_send(Msg::Record(rec, Some(ack))).map_err(|_| AuditError::Queue)?;
+        done.await.unwrap_or(Err(AuditError::Queue))
+    }
+
+    /// Wait until every record queued before this call is written (or given up
+    /// after a few failed tries while the store is down). For a graceful stop.
     pub async fn flush(&self) {
         let (ack, done) = oneshot::channel();
         if self.tx.send(Msg::Flush(ack)).await.is_ok() {
@@ -63,7 +96,7 @@ impl AuditLog {
         }
     }
 
-    /// Records lost so far: queue full, or a batch that failed every retry.
+    /// Records lost so far: queue full, or kept records beyond [`RETRY_MAX`].
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -79,78 +112,124 @@ fn note_dropped(counter: &AtomicU64, n: u64, why: &'static str) {
     }
 }
 
-/// The writer task: gather a batch, append it, answer flushes, repeat.
+/// The writer's state between batches.
+struct Writer {
+    store: Store,
+    dropped: Arc<AtomicU64>,
+    /// Records of failed batches, oldest first; written before anything new.
+    kept: Vec<AuditRecord>,
+    /// Flushes waiting for `kept` to empty.
+    flushes: Vec<oneshot::Sender<()>>,
+    /// Consecutive failed tries.
+    failures: u32,
+}
+
+/// The writer task: take everything queued, commit it, answer, repeat.
 async fn writer(store: Store, mut rx: mpsc::Receiver<Msg>, dropped: Arc<AtomicU64>) {
-    let mut batch = Vec::with_capacity(BATCH_MAX);
-    let mut acks = Vec::new();
-    while let Some(first) = rx.recv().await {
-        let open = gather(&mut rx, first, &mut batch, &mut acks).await;
-        if !batch.is_empty() {
-            write_with_retry(&store, &batch, &dropped).await;
-            batch.clear();
+    let mut w = Writer { store, dropped, kept: Vec::new(), flushes: Vec::new(), failures: 0 };
+    let mut open = true;
+    while open || !w.kept.is_empty() {
+        let first = if w.kept.is_empty() {
+            rx.recv().await
+        } else if open {
+            let backoff = (FIRST_BACKOFF * 2u32.saturating_pow(w.failures.min(5))).min(MAX_BACKOFF);
+            tokio::select! {
+                m = rx.recv() => m,
+                _ = tokio::time::sleep(backoff) => None,
+            }
+        } else {
+            None
+        };
+        if first.is_none() && w.kept.is_empty() {
+            break;
         }
-        for ack in acks.drain(..) {
-            let _ = ack.send(());
+        let mut batch = Vec::new();
+        let mut flushes = Vec::new();
+        if let Some(m) = first {
+            take(m, &mut batch, &mut flushes);
+            while batch.len() < BATCH_MAX {
+                match rx.try_recv() {
+                    Ok(m) => take(m, &mut batch, &mut flushes),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                        open = false;
+                        break;
+                    }
+                }
+            }
+        } else if !open || rx.is_closed() {
+            open = false;
         }
-        if !open {
+        w.flushes.extend(flushes);
+        w.write(batch).await;
+        if !open && w.failures >= FLUSH_ATTEMPTS {
             break;
         }
     }
-}
-
-/// Fill `batch` from `first` on: up to [`BATCH_MAX`] records or [`BATCH_WAIT`],
-/// whichever comes first, cut short by a flush. False when the channel closed.
-async fn gather(
-    rx: &mut mpsc::Receiver<Msg>,
-    first: Msg,
-    batch: &mut Vec<AuditRecord>,
-    acks: &mut Vec<oneshot::Sender<()>>,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + BATCH_WAIT;
-    let mut msg = first;
-    loop {
-        match msg {
-            Msg::Record(r) => batch.push(r),
-            Msg::Flush(ack) => {
-                acks.push(ack);
-                return true;
-            }
-        }
-        if batch.len() >= BATCH_MAX {
-            return true;
-        }
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(next)) => msg = next,
-            Ok(None) => return false,
-            Err(_) => return true,
-        }
+    let lost = w.kept.len() as u64;
+    if lost > 0 {
+        note_dropped(&w.dropped, lost, "audit records dropped: the store stayed unavailable");
     }
 }
 
-/// Append a batch, retrying with a doubling, jittered backoff; after the last
-/// try, log (request ids only) and drop it.
-async fn write_with_retry(store: &Store, batch: &[AuditRecord], dropped: &AtomicU64) {
-    let mut backoff = FIRST_BACKOFF;
-    for attempt in 1..=ATTEMPTS {
-        let err = match append(store, batch).await {
-            Ok(()) => return,
-            Err(e) => e,
-        };
-        if attempt == ATTEMPTS {
-            tracing::error!(
-                error = %err,
-                records = batch.len(),
-                first_request_id = batch.first().map_or("", |r| r.request_id.as_str()),
-                last_request_id = batch.last().map_or("", |r| r.request_id.as_str()),
-                "audit batch dropped after {ATTEMPTS} attempts"
-            );
-            note_dropped(dropped, batch.len() as u64, "audit records dropped: the database refused them");
-            return;
+fn take(m: Msg, batch: &mut Vec<(AuditRecord, Option<Ack>)>, flushes: &mut Vec<oneshot::Sender<()>>) {
+    match m {
+        Msg::Record(r, ack) => batch.push((r, ack)),
+        Msg::Flush(f) => flushes.push(f),
+    }
+}
+
+impl Writer {
+    /// Commit the kept records and `batch` in one transaction; answer the waiters.
+    async fn write(&mut self, batch: Vec<(AuditRecord, Option<Ack>)>) {
+        let mut records = std::mem::take(&mut self.kept);
+        let kept = records.len();
+        records.extend(batch.iter().map(|(r, _)| r.clone()));
+        let result = append(&self.store, &records).await;
+        match result {
+            Ok(()) => {
+                self.failures = 0;
+                for (_, ack) in batch {
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Ok(()));
+                    }
+                }
+                for f in self.flushes.drain(..) {
+                    let _ = f.send(());
+                }
+            }
+            Err(e) => {
+                self.failures += 1;
+                let err = e.to_string();
+                tracing::warn!(error = %err, records = records.len(), "audit batch failed; answering 503 and keeping it");
+                records.truncate(kept);
+                for (mut rec, ack) in batch {
+                    if let Some(ack) = ack {
+                        // The client is told 503: the log says so once written.
+                        rec.status = 503;
+                        rec.stage = Some("audit");
+                        rec.response_bytes = 0;
+                        let _ = ack.send(Err(AuditError::Store(err.clone())));
+                    }
+                    records.push(rec);
+                }
+                if records.len() > RETRY_MAX {
+                    let excess = records.len() - RETRY_MAX;
+                    records.drain(..excess);
+                    note_dropped(
+                        &self.dropped,
+                        excess as u64,
+                        "audit records dropped: too many kept while the store is down",
+                    );
+                }
+                self.kept = records;
+                if self.failures >= FLUSH_ATTEMPTS {
+                    for f in self.flushes.drain(..) {
+                        let _ = f.send(());
+                    }
+                }
+            }
         }
-        tracing::debug!(attempt, error = %err, "audit batch failed; retrying");
-        let jitter = Duration::from_millis(rand::random::<u64>() % 50);
-        tokio::time::sleep(backoff + jitter).await;
-        backoff *= 2;
     }
 }
 

@@ -219,3 +219,67 @@ cases! {
     postgres_kill_9: Postgres, "-KILL";
     postgres_sigterm: Postgres, "-TERM";
 }
+
+/// Run one statement on the target database from outside the server.
+async fn outside(t: &Target, sql: &str) {
+    let db = Db::connect(&t.url, 1).await.expect("connect");
+    raw(&db, sql).await;
+    db.close().await;
+}
+
+/// The audit store cannot write (its table is gone): the API answers 503
+/// problem+json instead of data; once the table is back it serves again, and the
+/// record of the refused request is written as the 503 it was.
+async fn store_down_answers_503(dialect: Dialect) {
+    let Some(t) = target(dialect).await else { return };
+    let (mut child, addr, token) = start(&t);
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/data_builder/v1/taxes?per_page=1");
+    assert_eq!(client.get(&url).bearer_auth(&token).send().await.expect("send").status(), 200);
+    outside(&t, "ALTER TABLE tbldata_builder_api_logs RENAME TO tbldata_builder_api_logs_away").await;
+    let res = client.get(&url).bearer_auth(&token).send().await.expect("send");
+    assert_eq!(res.status(), 503, "no data served without its record");
+    let refused = res.headers()["x-request-id"].to_str().expect("id").to_string();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = res.json().await.expect("problem body");
+    assert!(!body.to_string().contains("api_logs"), "no database text: {body}");
+    outside(&t, "ALTER TABLE tbldata_builder_api_logs_away RENAME TO tbldata_builder_api_logs").await;
+    let mut status = 0;
+    for _ in 0..50 {
+        status = client.get(&url).bearer_auth(&token).send().await.expect("send").status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "serves again once the store is back");
+    signal(&child, "-TERM");
+    assert!(child.wait().expect("wait").success());
+    let db = Db::connect(&t.url, 1).await.expect("connect");
+    let sql = Sql::fixed_table(
+        db.dialect(),
+        "SELECT status, stage FROM {t} WHERE request_id = ?",
+        "tbldata_builder_api_logs",
+        vec![databuilder_engine::value::Value::Text(refused)],
+    );
+    let rows = db.fetch_all(&sql, &[Some(ColumnKind::Int), Some(ColumnKind::Text)]).await.expect("read");
+    assert_eq!(rows.len(), 1, "the refused request is recorded once");
+    assert_eq!(rows[0][0].as_i64(), Some(503));
+    assert_eq!(rows[0][1].as_str(), Some("audit"));
+    verify_chain(&t);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_store_down() {
+    store_down_answers_503(Dialect::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mysql_store_down() {
+    store_down_answers_503(Dialect::MySql).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_store_down() {
+    store_down_answers_503(Dialect::Postgres).await
+}

@@ -80,7 +80,7 @@ impl AppState {
             db,
             store,
             trusted_proxies: parse_nets(&config.security.trusted_proxies),
-            ip_throttle: IpThrottle::default(),
+            ip_throttle: IpThrottle::new(config.security.ipv6_prefix),
             concurrency: Arc::new(tokio::sync::Semaphore::new(config.security.max_concurrency.max(1))),
             graphql: crate::api::graphql::SchemaCache::new(crate::api::graphql::limits::Limits::from_config(
                 &config.graphql,

@@ -76,6 +76,8 @@ pub struct SecurityConfig {
     pub trusted_proxies: Vec<String>,
     /// Requests per minute per client IP, before authentication.
     pub ip_rate: u32,
+    /// IPv6 clients share the per-IP throttle by this prefix length (bits).
+    pub ipv6_prefix: u8,
     /// Longest query string in bytes.
     pub max_query_bytes: usize,
     /// Most query parameters.
@@ -108,6 +110,7 @@ impl Default for SecurityConfig {
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
             ip_rate: 600,
+            ipv6_prefix: 64,
             max_query_bytes: 4096,
             max_query_params: 100,
             body_timeout: "10s".into(),

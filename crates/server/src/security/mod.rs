@@ -29,6 +29,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod cors;
 pub mod headers;
+pub mod ip_key;
 pub mod rate_limit;
 pub mod scopes;
 pub mod shield;

@@ -4,10 +4,7 @@
 //! body time limits are enforced while reading (`api/body.rs`); the header read
 //! timeout in the accept loop (`startup.rs`).
 
-use std::collections::HashMap;
-use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::Mutex;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,26 +17,7 @@ use super::reject;
 use crate::app_state::Shared;
 use crate::problem::Problem;
 
-/// Fixed one-minute windows per client IP, in memory (a per-instance throttle).
-#[derive(Default)]
-pub struct IpThrottle(Mutex<HashMap<IpAddr, (u64, u32)>>);
-
-impl IpThrottle {
-    /// Count a request; `Err(seconds until reset)` when over `limit`.
-    pub fn hit(&self, ip: IpAddr, limit: u32, now: u64) -> Result<(), u64> {
-        let win = now - now % 60;
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (w, _)| *w == win);
-        }
-        let e = map.entry(ip).or_insert((win, 0));
-        if e.0 != win {
-            *e = (win, 0);
-        }
-        e.1 += 1;
-        if e.1 > limit { Err(win + 60 - now) } else { Ok(()) }
-    }
-}
+pub use super::ip_key::IpThrottle;
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -117,6 +95,8 @@ pub async fn catch_panic(req: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
 
     #[test]

@@ -110,7 +110,7 @@ fn start(t: &Target) -> (Child, String, String) {
     let mut child = bin()
         .current_dir(&t.dir)
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &t.url])
-        .env("RUST_LOG", "warn")
+        .env("DATABUILDER_LOG", "warn")
         // The per-IP throttle still runs on every request, but never answers 429.
         .env("DATABUILDER_SECURITY_IP_RATE", "1000000000")
         .stdout(Stdio::piped())

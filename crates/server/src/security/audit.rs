@@ -7,7 +7,7 @@
 //! it, the answer is 503 (stage `audit`) instead of the data. A request dropped
 //! before it has a response (deadline, client disconnect, panic) is still
 //! recorded, by a guard's `Drop`, so no path escapes it. The path's query is
-//! redacted; tokens and signatures are never recorded.
+//! redacted: tokens, signatures and personal values (`audit_pii`) are never recorded.
 //!
 //! The response size is known before the headers for bodies of known length (every
 //! JSON answer); a streamed body is read ahead up to [`READ_AHEAD`] bytes, so a
@@ -33,7 +33,7 @@ use super::headers::RequestId;
 use super::{Rejected, reject};
 use crate::app_state::Shared;
 use crate::problem::Problem;
-use crate::store::audit::{AuditLog, AuditRecord, redact_path};
+use crate::store::audit::{AuditLog, AuditRecord};
 
 /// Bytes of a streamed body read before the headers go out, to measure it.
 const READ_AHEAD: u64 = 64 * 1024;
@@ -72,7 +72,7 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
         method: req.method().to_string(),
         path: {
             let uri = super::auth::original_uri(&req);
-            redact_path(uri.path(), uri.query())
+            super::audit_pii::stored_path(&app.catalog(), uri.path(), uri.query())
         },
         status: 0,
         stage: None,

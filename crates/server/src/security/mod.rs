@@ -25,6 +25,7 @@
 //! row filters again, inside every plan, for every front-end.
 
 pub mod audit;
+pub mod audit_pii;
 pub mod auth;
 pub mod client_ip;
 pub mod cors;

@@ -65,6 +65,6 @@ pub use chain::{GENESIS, append};
 pub use prune::{prune, spawn_retention};
 pub use read::{stats, tail};
 pub use record::AuditRecord;
-pub use redaction::{REDACTED, is_secret_name, redact_path};
+pub use redaction::{Personal, REDACTED, is_secret_name, redact_path, redact_path_with};
 pub use verify::{VerifyReport, verify};
 pub use writer::{AuditError, AuditLog};

@@ -34,8 +34,12 @@ fn carries_token(raw: &str) -> bool {
     decode(raw).contains(TOKEN_MARK)
 }
 
-/// One `name=value` piece of a query, redacted when secret.
-fn redact_pair(pair: &str) -> Cow<'_, str> {
+/// Decides, from a parameter's decoded name and value, whether its value is
+/// personal data (PII) to be replaced by [`REDACTED`] too.
+pub type Personal<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// One `name=value` piece of a query, redacted when secret or personal.
+fn redact_pair<'q>(pair: &'q str, personal: Personal<'_>) -> Cow<'q, str> {
     let (name, value) = match pair.split_once('=') {
         Some((n, v)) => (n, Some(v)),
         None => (pair, None),
@@ -44,7 +48,9 @@ fn redact_pair(pair: &str) -> Cow<'_, str> {
         return Cow::Borrowed(REDACTED);
     }
     match value {
-        Some(v) if is_secret_name(&decode(name)) || carries_token(v) => Cow::Owned(format!("{name}={REDACTED}")),
+        Some(v) if is_secret_name(&decode(name)) || carries_token(v) || personal(&decode(name), &decode(v)) => {
+            Cow::Owned(format!("{name}={REDACTED}"))
+        }
         _ => Cow::Borrowed(pair),
     }
 }
@@ -53,10 +59,16 @@ fn redact_pair(pair: &str) -> Cow<'_, str> {
 /// parameter (see [`is_secret_name`]) and of anything carrying a `dba_` token
 /// replaced by [`REDACTED`]. Names, order and the other values are kept as sent.
 pub fn redact_path(path: &str, query: Option<&str>) -> String {
+    redact_path_with(path, query, &|_, _| false)
+}
+
+/// [`redact_path`], also replacing the values that `personal` says are
+/// personal data (the request logger asks the catalog, SPEC §8).
+pub fn redact_path_with(path: &str, query: Option<&str>, personal: Personal<'_>) -> String {
     match query.filter(|q| !q.is_empty()) {
         None => path.to_string(),
         Some(q) => {
-            let pairs: Vec<Cow<'_, str>> = q.split('&').map(redact_pair).collect();
+            let pairs: Vec<Cow<'_, str>> = q.split('&').map(|p| redact_pair(p, personal)).collect();
             format!("{path}?{}", pairs.join("&"))
         }
     }
@@ -77,5 +89,12 @@ mod tests {
         assert_eq!(redact_path("/p", Some("")), "/p");
         assert_eq!(redact_path("/p", Some("dba_bare")), "/p?REDACTED");
         assert!(is_secret_name("filter[password]") && is_secret_name("X-AUTH") && !is_secret_name("limit"));
+    }
+
+    #[test]
+    fn personal_values_are_redacted_by_decoded_name() {
+        let personal = |n: &str, v: &str| n == "filter[email]" && v.contains('@');
+        let out = redact_path_with("/x", Some("filter%5Bemail%5D=a%40b.c&filter[email]=nobody&page=2"), &personal);
+        assert_eq!(out, "/x?filter%5Bemail%5D=REDACTED&filter[email]=nobody&page=2");
     }
 }

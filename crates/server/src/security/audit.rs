@@ -16,6 +16,7 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -38,12 +39,48 @@ use crate::store::audit::{AuditLog, AuditRecord};
 /// Bytes of a streamed body read before the headers go out, to measure it.
 const READ_AHEAD: u64 = 64 * 1024;
 
+/// Where a dropped request's record reports its commit, for the layer that
+/// answers instead of the handler (`shield::time_limit`'s 503,
+/// `shield::catch_panic`'s 500): a request extension that layer inserts, so its
+/// answer, too, leaves only once the record is durable.
+#[derive(Clone, Default)]
+pub struct AuditSlot(Arc<Mutex<SlotState>>);
+
+#[derive(Default)]
+struct SlotState {
+    pending: Option<Pending>,
+    panicked: bool,
+}
+
+type Pending = tokio::sync::oneshot::Receiver<Result<(), crate::store::audit::AuditError>>;
+
+/// Longest an answer made outside the handler waits for its record.
+const SETTLE_WAIT: Duration = Duration::from_secs(2);
+
+impl AuditSlot {
+    /// The request panicked: its record says 500.
+    pub fn mark_panicked(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).panicked = true;
+    }
+
+    /// Wait (up to [`SETTLE_WAIT`]) for the record a dropped request left here.
+    pub async fn settle(&self) {
+        let pending = self.0.lock().unwrap_or_else(|p| p.into_inner()).pending.take();
+        if let Some(rx) = pending
+            && !matches!(tokio::time::timeout(SETTLE_WAIT, rx).await, Ok(Ok(Ok(()))))
+        {
+            tracing::warn!("the record of an unanswered request is not known to be durable");
+        }
+    }
+}
+
 /// Records a request that got no response, when dropped.
 struct Guard {
     log: AuditLog,
     rec: Option<AuditRecord>,
     started: Instant,
     deadline: Duration,
+    slot: Option<AuditSlot>,
 }
 
 impl Drop for Guard {
@@ -51,7 +88,8 @@ impl Drop for Guard {
         let Some(mut rec) = self.rec.take() else { return };
         let elapsed = self.started.elapsed();
         // No response was sent: a panic, the handler deadline, or a client that went away.
-        rec.status = if std::thread::panicking() {
+        let panicked = self.slot.as_ref().is_some_and(|s| s.0.lock().unwrap_or_else(|p| p.into_inner()).panicked);
+        rec.status = if panicked || std::thread::panicking() {
             500
         } else if elapsed >= self.deadline {
             503
@@ -59,7 +97,13 @@ impl Drop for Guard {
             499
         };
         rec.duration_ms = elapsed.as_millis() as u64;
-        self.log.record(rec);
+        match &self.slot {
+            Some(slot) => {
+                let pending = self.log.record_acked(rec);
+                slot.0.lock().unwrap_or_else(|p| p.into_inner()).pending = pending;
+            }
+            None => self.log.record(rec),
+        }
     }
 }
 
@@ -85,6 +129,7 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
         rec: Some(rec),
         started: Instant::now(),
         deadline: app.config.handler_timeout(),
+        slot: req.extensions().get::<AuditSlot>().cloned(),
     };
     let res = next.run(req).await;
     let (parts, body) = res.into_parts();

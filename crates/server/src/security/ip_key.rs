@@ -20,7 +20,7 @@
 //! (`governor`'s keyed limiter was considered: its state is a map with an entry
 //! per key, bounded only by calling `retain_recent` — the growth this avoids.)
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -88,9 +88,7 @@ impl IpThrottle {
         let minute = now / 60;
         let mut count = u64::MAX;
         for (row, hasher) in self.hashers.iter().enumerate() {
-            let mut h = hasher.build_hasher();
-            key.hash(&mut h);
-            let cell = &self.cells[row * SLOTS + (h.finish() as usize & (SLOTS - 1))];
+            let cell = &self.cells[row * SLOTS + (hasher.hash_one(key) as usize & (SLOTS - 1))];
             count = count.min(bump(cell, minute));
         }
         if count > u64::from(limit) { Err((minute + 1) * 60 - now) } else { Ok(()) }

@@ -66,28 +66,49 @@ pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Resp
 
 /// Answer 503 when the handler runs longer than the configured limit. The
 /// database cancels the statement itself (statement timeouts set per connection).
-pub async fn time_limit(State(app): State<Shared>, req: Request, next: Next) -> Response {
+pub async fn time_limit(State(app): State<Shared>, mut req: Request, next: Next) -> Response {
     let limit = app.config.handler_timeout();
-    match tokio::time::timeout(limit, next.run(req)).await {
+    let slot = super::audit::AuditSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    // A `let`, so the timed-out request is dropped (and its record queued)
+    // before the answer waits for that record.
+    let outcome = tokio::time::timeout(limit, next.run(req)).await;
+    match outcome {
         Ok(res) => res,
-        Err(_) => reject(
-            "shield",
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "Timed out",
-                format!("the request took longer than {} s", limit.as_secs()),
-            ),
-        ),
+        Err(_) => {
+            slot.settle().await;
+            reject(
+                "shield",
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "timeout",
+                    "Timed out",
+                    format!("the request took longer than {} s", limit.as_secs()),
+                ),
+            )
+        }
     }
 }
 
 /// A panicking handler becomes a 500 problem instead of a dropped connection.
 pub async fn catch_panic(req: Request, next: Next) -> Response {
-    match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+    let slot = req.extensions().get::<super::audit::AuditSlot>().cloned();
+    let mut run = Box::pin(AssertUnwindSafe(next.run(req)).catch_unwind());
+    let outcome = (&mut run).await;
+    if outcome.is_err()
+        && let Some(slot) = &slot
+    {
+        slot.mark_panicked();
+    }
+    // Dropping the request records it (as a 500 when it panicked).
+    drop(run);
+    match outcome {
         Ok(res) => res,
         Err(_) => {
             tracing::error!("handler panicked");
+            if let Some(slot) = slot {
+                slot.settle().await;
+            }
             Problem::internal().into_response()
         }
     }

@@ -24,6 +24,8 @@ const HEAD_BY_ID_LOCKED: &str = "SELECT id, hash FROM {t} WHERE id = ? FOR UPDAT
 const ID_LOCKED: &str = "SELECT id FROM {t} WHERE id = ? FOR UPDATE";
 const NEWEST_ID: &str = "SELECT MAX(id) FROM {t}";
 
+/// The canonical line of a record: a JSON array of its stored fields in column
+/// order, id first and `created_at` as `YYYY-MM-DDTHH:MM:SS`. JSON quoting makes
 /// it unambiguous whatever the fields contain.
 fn canonical_line(id: i64, e: &Entry) -> String {
     json!([

@@ -150,9 +150,6 @@ impl Entry {
     }
 }
 
-/// The canonical line of a record: a JSON array of its stored fields in column
-/// order, id first and `created_at` as `YYYY-MM-DDTHH:MM:SS`. JSON quoting makes
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;

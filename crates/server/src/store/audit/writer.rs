@@ -79,6 +79,19 @@ impl AuditLog {
         }
     }
 
+    /// Queue the record of a request whose answer is made elsewhere (the
+    /// deadline's 503, the panic's 500); the receiver tells when it committed.
+    pub fn record_acked(&self, rec: AuditRecord) -> Option<oneshot::Receiver<Result<(), AuditError>>> {
+        let (ack, done) = oneshot::channel();
+        match self.tx.try_send(Msg::Record(rec, Some(ack))) {
+            Ok(()) => Some(done),
+            Err(_) => {
+                note_dropped(&self.dropped, 1, "audit queue full or closed: record dropped");
+                None
+            }
+        }
+    }
+
     /// Queue the record and wait until the transaction holding it has committed.
     /// Dropping the future does not withdraw the record: it is written anyway.
     pub async fn commit(&self, rec: AuditRecord) -> Result<(), AuditError> {

@@ -146,7 +146,12 @@ impl AppState {
             store,
             trusted_proxies: trusted.clone(),
             headers: HeaderPolicy { https: config.security.https, trusted: trusted.clone() },
-            shield: Shield::new(Limits::of(&config), config.security.max_concurrency, trusted.clone()),
+            shield: Shield::new(
+                Limits::of(&config),
+                config.security.ipv6_prefix,
+                config.security.max_concurrency,
+                trusted.clone(),
+            ),
             cors: Cors { server: config.security.cors_origins.clone().into(), tokens: token_origins },
             scopes: ScopeGate { catalog: catalog.clone(), cursor_key: cursor_key.clone(), trusted: trusted.clone() },
             graphql: crate::api::graphql::SchemaCache::new(crate::api::graphql::limits::Limits::from_config(

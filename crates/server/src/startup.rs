@@ -136,9 +136,12 @@ impl Application {
         self.app.clone()
     }
 
-    /// Serve until `shutdown` resolves.
-    /// Serve until `shutdown` resolves, then let in-flight requests finish (up to
-    /// the handler deadline) and flush the audit log.
+    /// Serve until `shutdown` resolves, then stop gracefully: stop accepting,
+    /// let in-flight requests finish (keep-alive connections close after their
+    /// current request), write every audit record, return. A second Ctrl-C or
+    /// SIGTERM, or `[server] shutdown_timeout` (default 30 s), cuts the wait short:
+    /// connections still open are dropped (their requests are recorded as
+    /// unanswered) and the audit log is flushed with whatever time is left.
     pub async fn run_until(mut self, shutdown: impl Future<Output = ()>) {
         spawn_reloader(self.app.clone());
         spawn_maintenance(self.app.clone());
@@ -147,23 +150,42 @@ impl Application {
             m.serve(self.app.clone());
         }
         let header_timeout = self.app.config.header_timeout();
+        let (stopping, stop_rx) = tokio::sync::watch::channel(false);
         let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
-                    connections.spawn(serve_connection(stream, peer, self.router.clone(), header_timeout));
+                    let conn = serve_connection(stream, peer, self.router.clone(), header_timeout, stop_rx.clone());
+                    connections.spawn(conn);
                     while connections.try_join_next().is_some() {}
                 }
                 _ = &mut shutdown => break,
             }
         }
         drop(self.listener);
-        let grace = self.app.config.handler_timeout() + Duration::from_secs(1);
-        let _ = tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} }).await;
-        self.app.audit.flush().await;
-        tracing::info!("stopped; audit log flushed");
+        let _ = stopping.send(true);
+        let deadline = tokio::time::Instant::now() + self.app.config.shutdown_timeout();
+        tracing::info!(connections = connections.len(), "stopping: draining in-flight requests");
+        let force = shutdown_signal();
+        tokio::pin!(force);
+        let drained = tokio::select! {
+            _ = async { while connections.join_next().await.is_some() {} } => true,
+            _ = tokio::time::sleep_until(deadline) => false,
+            _ = &mut force => false,
+        };
+        if !drained {
+            tracing::warn!(connections = connections.len(), "stop forced: dropping the connections still open");
+            connections.shutdown().await;
+        }
+        tokio::select! {
+            _ = self.app.audit.flush() => tracing::info!("stopped; audit log flushed"),
+            _ = tokio::time::sleep_until(deadline + Duration::from_secs(5)) => {
+                tracing::error!("stopped before the audit log was flushed (deadline)")
+            }
+            _ = &mut force => tracing::error!("stopped before the audit log was flushed (second signal)"),
+        }
     }
 }
 
@@ -187,13 +209,25 @@ fn spawn_maintenance(app: Shared) {
     });
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, header_timeout: Duration) {
+/// Serve one connection until it closes, or, once `stopping` turns true, until
+/// its current request is answered (hyper's graceful shutdown: no new request is
+/// read on a keep-alive connection).
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    header_timeout: Duration,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     // A connection that never sends a byte is not covered by hyper's header timer.
     let mut first = [0u8; 1];
-    match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
-        Ok(Ok(n)) if n > 0 => {}
-        _ => return,
+    tokio::select! {
+        peeked = tokio::time::timeout(header_timeout, stream.peek(&mut first)) => match peeked {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return,
+        },
+        _ = stopping.wait_for(|s| *s) => return,
     }
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let mut req = req.map(axum::body::Body::new);
@@ -202,7 +236,14 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, h
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(64 * 1024);
-    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stopping.wait_for(|s| *s) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }
 
 /// Reload the catalog on SIGHUP and periodically, so tables added by modules appear.

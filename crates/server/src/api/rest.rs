@@ -34,6 +34,17 @@ fn reject_extra(req: &ListRequest, allowed: &[&str]) -> Result<(), Problem> {
     }
 }
 
+/// `csv_raw=true`: CSV cells exactly as stored, without the formula guard.
+const CSV_RAW: &str = "csv_raw";
+
+fn csv_raw(req: &ListRequest) -> Result<bool, Problem> {
+    match req.extra.iter().find(|(k, _)| k == CSV_RAW).map(|(_, v)| v.as_str()) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(Problem::bad_param(CSV_RAW, "must be `true` or `false`")),
+    }
+}
+
 pub fn accept_format(headers: &HeaderMap) -> Option<Format> {
     let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
     if accept.contains("text/csv") {
@@ -54,7 +65,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let mut req = parse_list_query(q.as_deref().unwrap_or(""))?;
-    reject_extra(&req, &[])?;
+    reject_extra(&req, &[CSV_RAW])?;
     req.format = req.format.or_else(|| accept_format(&headers));
     let catalog = app.catalog();
     let plan = plan::plan_list(app.ctx(&catalog, &caller), &resource, &req)?;
@@ -71,7 +82,7 @@ pub async fn respond_list(
     path: &str,
 ) -> Result<Response, Problem> {
     if plan.format != Format::Json {
-        return Ok(format::stream(app.db.clone(), catalog, plan));
+        return Ok(format::stream(app.db.clone(), catalog, plan, csv_raw(req)?));
     }
     let page = exec::run_list(&app.db, &catalog, &plan, &app.cursor_key).await?;
     Ok(Json(envelope(path, req, &plan, page)).into_response())

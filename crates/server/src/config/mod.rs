@@ -51,11 +51,18 @@ pub struct ServerConfig {
     pub listen: Listen,
     /// Prometheus metrics on their own address, e.g. `127.0.0.1:9464`; absent: off.
     pub metrics_listen: Option<Listen>,
+    /// Longest graceful stop, e.g. `30s`: in-flight requests finish and every
+    /// audit record is written within it, or the process ends anyway.
+    pub shutdown_timeout: Dur,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: Listen(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))), metrics_listen: None }
+        ServerConfig {
+            listen: Listen(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
+            metrics_listen: None,
+            shutdown_timeout: Dur(Duration::from_secs(30)),
+        }
     }
 }
 
@@ -93,6 +100,8 @@ pub struct SecurityConfig {
     pub trusted_proxies: Vec<Net>,
     /// Requests per minute per client IP, before authentication.
     pub ip_rate: u32,
+    /// IPv6 clients share the per-IP throttle by this prefix length (bits).
+    pub ipv6_prefix: u8,
     /// Longest query string in bytes.
     pub max_query_bytes: usize,
     /// Most query parameters.
@@ -125,6 +134,7 @@ impl Default for SecurityConfig {
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
             ip_rate: 600,
+            ipv6_prefix: 64,
             max_query_bytes: 4096,
             max_query_params: 100,
             body_timeout: Dur(Duration::from_secs(10)),
@@ -235,6 +245,10 @@ impl Config {
 
     pub fn handler_timeout(&self) -> Duration {
         self.security.handler_timeout.0
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        self.server.shutdown_timeout.0
     }
 
     pub fn header_timeout(&self) -> Duration {

@@ -25,10 +25,12 @@
 //! row filters again, inside every plan, for every front-end.
 
 pub mod audit;
+pub mod audit_pii;
 pub mod auth;
 pub mod client_ip;
 pub mod cors;
 pub mod headers;
+pub mod ip_key;
 pub mod rate_limit;
 pub mod scopes;
 pub mod shield;

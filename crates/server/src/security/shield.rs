@@ -4,10 +4,8 @@
 //! body time limits are enforced while reading (`api/body.rs`); the header read
 //! timeout in the accept loop (`startup.rs`).
 
-use std::collections::HashMap;
-use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRef, Request, State};
@@ -21,26 +19,7 @@ use super::{Stage, reject};
 use crate::app_state::Shared;
 use crate::problem::Problem;
 
-/// Fixed one-minute windows per client IP, in memory (a per-instance throttle).
-#[derive(Default)]
-pub struct IpThrottle(Mutex<HashMap<IpAddr, (u64, u32)>>);
-
-impl IpThrottle {
-    /// Count a request; `Err(seconds until reset)` when over `limit`.
-    pub fn hit(&self, ip: IpAddr, limit: u32, now: u64) -> Result<(), u64> {
-        let win = now - now % 60;
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (w, _)| *w == win);
-        }
-        let e = map.entry(ip).or_insert((win, 0));
-        if e.0 != win {
-            *e = (win, 0);
-        }
-        e.1 += 1;
-        if e.1 > limit { Err(win + 60 - now) } else { Ok(()) }
-    }
-}
+pub use super::ip_key::IpThrottle;
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -82,10 +61,10 @@ pub struct Shield {
 }
 
 impl Shield {
-    pub fn new(limits: Limits, max_concurrency: usize, trusted: Arc<[ipnet::IpNet]>) -> Shield {
+    pub fn new(limits: Limits, ipv6_prefix: u8, max_concurrency: usize, trusted: Arc<[ipnet::IpNet]>) -> Shield {
         Shield {
             limits,
-            throttle: Arc::default(),
+            throttle: Arc::new(IpThrottle::new(ipv6_prefix)),
             concurrency: Arc::new(tokio::sync::Semaphore::new(max_concurrency.max(1))),
             trusted,
         }
@@ -149,28 +128,49 @@ pub async fn shield(State(shield): State<Shield>, req: Request, next: Next) -> R
 
 /// Answer 503 when the handler runs longer than the configured limit. The
 /// database cancels the statement itself (statement timeouts set per connection).
-pub async fn time_limit(State(shield): State<Shield>, req: Request, next: Next) -> Response {
+pub async fn time_limit(State(shield): State<Shield>, mut req: Request, next: Next) -> Response {
     let limit = shield.limits.deadline;
-    match tokio::time::timeout(limit, next.run(req)).await {
+    let slot = super::audit::AuditSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    // A `let`, so the timed-out request is dropped (and its record queued)
+    // before the answer waits for that record.
+    let outcome = tokio::time::timeout(limit, next.run(req)).await;
+    match outcome {
         Ok(res) => res,
-        Err(_) => reject(
-            Stage::Shield,
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "Timed out",
-                format!("the request took longer than {} s", limit.as_secs()),
-            ),
-        ),
+        Err(_) => {
+            slot.settle().await;
+            reject(
+                Stage::Shield,
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "timeout",
+                    "Timed out",
+                    format!("the request took longer than {} s", limit.as_secs()),
+                ),
+            )
+        }
     }
 }
 
 /// A panicking handler becomes a 500 problem instead of a dropped connection.
 pub async fn catch_panic(req: Request, next: Next) -> Response {
-    match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+    let slot = req.extensions().get::<super::audit::AuditSlot>().cloned();
+    let mut run = Box::pin(AssertUnwindSafe(next.run(req)).catch_unwind());
+    let outcome = (&mut run).await;
+    if outcome.is_err()
+        && let Some(slot) = &slot
+    {
+        slot.mark_panicked();
+    }
+    // Dropping the request records it (as a 500 when it panicked).
+    drop(run);
+    match outcome {
         Ok(res) => res,
         Err(_) => {
             tracing::error!("handler panicked");
+            if let Some(slot) = slot {
+                slot.settle().await;
+            }
             Problem::internal().into_response()
         }
     }
@@ -178,6 +178,8 @@ pub async fn catch_panic(req: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
 
     #[test]

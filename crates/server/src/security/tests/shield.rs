@@ -30,7 +30,7 @@ fn app(s: Shield) -> Router {
 }
 
 fn fresh() -> Shield {
-    Shield::new(limits(), 8, Arc::from(Vec::new()))
+    Shield::new(limits(), 64, 8, Arc::from(Vec::new()))
 }
 
 fn get_(uri: &str, peer: &str) -> axum::http::Request<Body> {
@@ -62,7 +62,7 @@ async fn the_ip_throttle_counts_per_address() {
 
 #[tokio::test]
 async fn load_is_shed_and_slow_handlers_hit_the_deadline() {
-    let s = Shield::new(limits(), 1, Arc::from(Vec::new()));
+    let s = Shield::new(limits(), 64, 1, Arc::from(Vec::new()));
     let _held = s.concurrency.clone().try_acquire_owned().unwrap();
     let res = send(app(s), get_("/x", "1.1.1.1:1")).await;
     assert_eq!((res.status().as_u16(), stage(&res)), (503, Some("shield")));

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::api::{graphql, meta, openapi, rest, views};
+use crate::api::{graphql, meta, openapi, rest, snippets, views};
 use crate::app_state::Shared;
 use crate::pages;
 use crate::problem::Problem;
@@ -31,6 +31,7 @@ fn meta() -> Router<Shared> {
         .route("/tables", get(meta::tables))
         .route("/openapi.json", get(openapi::openapi))
         .route("/graphql", post(graphql::post).get(graphql::get))
+        .route("/snippets", post(snippets::snippets))
 }
 
 fn who_am_i() -> Router<Shared> {
@@ -43,6 +44,7 @@ fn definitions() -> Router<Shared> {
         .route("/views/{slug}", get(views::view))
         .route("/reports", get(views::list_reports))
         .route("/reports/{slug}", get(views::report))
+        .route("/report-groups", get(views::list_report_groups))
         .route("/report-groups/{slug}", get(views::report_group))
 }
 
@@ -72,7 +74,11 @@ fn api_routes() -> [(Router<Shared>, Guard); 5] {
 /// Web pages and their assets: outer layers only (headers, shield); each page
 /// sets its own CSP. The Explorer and the admin console add their routes here.
 fn pages() -> Router<Shared> {
-    Router::new().route("/assets/vendor/{file}", get(pages::assets::vendor))
+    Router::new()
+        .route("/assets/vendor/{file}", get(pages::assets::vendor))
+        .route("/explorer", get(pages::explorer::page))
+        .route("/explorer/config", get(pages::explorer::config))
+        .route("/explorer/assets/{file}", get(pages::explorer::asset))
 }
 
 /// The whole router, with the security layers.
@@ -83,6 +89,7 @@ pub fn router(app: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = Router::new()
+        .route("/", get(pages::explorer::root))
         .nest(BASE, v1)
         .nest(pages::ROOT, pages())
         .fallback(not_found)

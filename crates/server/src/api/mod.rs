@@ -7,4 +7,5 @@ pub mod graphql;
 pub mod meta;
 pub mod openapi;
 pub mod rest;
+pub mod snippets;
 pub mod views;

@@ -9,6 +9,7 @@
 //! page sets its own Content-Security-Policy: scripts from `'self'` only.
 
 pub mod assets;
+pub mod explorer;
 
 /// The pages' base path.
 pub const ROOT: &str = "/api/data_builder";

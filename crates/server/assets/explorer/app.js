@@ -10,6 +10,8 @@ import { renderGraphql } from "./graphql.js";
 
 const $ = (id) => document.getElementById(id);
 const data = { tables: [], openapi: null, views: [], reports: [], groups: [] };
+let loads = 0;
+let routes = 0;
 
 function notice(...children) {
   const box = $("notice");
@@ -27,25 +29,33 @@ function noTokenHelp() {
 }
 
 async function loadAll() {
+  const mine = ++loads;
+  document.body.dataset.ready = "0";
   const status = $("token-status");
   if (!state.token) {
     status.textContent = "no token";
     data.tables = [];
     noTokenHelp();
-    route();
+    await route();
+    document.body.dataset.ready = "1";
     return;
   }
+  let who;
   try {
-    state.who = (await getJson("/auth/test")).data;
+    who = (await getJson("/auth/test")).data;
   } catch (e) {
+    if (mine !== loads) return;
     state.who = null;
     status.textContent = "token refused";
     const r = e.response;
     notice(el("div", { class: "problem", role: "alert" }, el("strong", {}, "The API refused the token"), el("p", { class: "detail" }, e.message), r && r.json && r.json.request_id ? el("p", { class: "rid" }, "request_id: ", el("code", {}, r.json.request_id)) : null));
     data.tables = [];
-    route();
+    await route();
+    document.body.dataset.ready = "1";
     return;
   }
+  if (mine !== loads) return;
+  state.who = who;
   notice();
   const w = state.who;
   status.textContent = `${state.pasted ? "your token" : "public sandbox token"} “${w.token_name}” · ${w.scopes.join(", ") || "no scopes"} · ${w.tables_count} resources`;
@@ -56,12 +66,14 @@ async function loadAll() {
     getJson("/reports").catch(() => ({ data: [] })),
     getJson("/report-groups").catch(() => ({ data: [] })),
   ]);
+  if (mine !== loads) return;
   data.tables = tables.data || [];
   data.openapi = openapi;
   data.views = views.data || [];
   data.reports = reports.data || [];
   data.groups = groups.data || [];
-  route();
+  await route();
+  if (mine === loads) document.body.dataset.ready = "1";
 }
 
 function setTab(tab) {
@@ -75,22 +87,35 @@ function graphqlExample() {
   return `{\n  ${t.name}(limit: 5) {\n    ${cols}\n  }\n}`;
 }
 
-/** Draw the page for the current fragment. */
+/** Draw the page for the current fragment. `#content[data-page]` names it once drawn. */
 async function route() {
+  const gen = String(++routes);
+  const page = await draw(gen);
+  const main = $("content");
+  if (main.dataset.gen === gen) main.dataset.page = page || "";
+}
+
+async function draw(gen) {
   const [, tab = "resources", ...rest] = decodeURIComponent(location.hash.replace(/^#/, "")).split("/");
   const id = rest.join("/");
   const aside = $("sidebar");
   const main = $("content");
+  main.dataset.gen = gen;
+  delete main.dataset.page;
   setTab(tab === "groups" ? "reports" : tab);
   if (tab === "graphql") {
-    if (!state.token) return replace(main, el("p", { class: "muted" }, "Paste a token to run GraphQL queries."), replace(aside));
-    return renderGraphql(aside, main, graphqlExample());
+    if (!state.token) return replace(main, el("p", { class: "muted" }, "Paste a token to run GraphQL queries."), replace(aside)) && null;
+    renderGraphql(aside, main, graphqlExample());
+    return "graphql";
   }
   if (tab === "views") {
     sidebar(aside, "Views", data.views.map((v) => ({ id: v.slug, label: v.name || v.slug, note: v.resource, href: `#/views/${v.slug}` })), id, "No views for this token.");
     const v = data.views.find((x) => x.slug === id) || (!id && data.views[0]);
-    if (!v) return replace(main, el("p", { class: "muted" }, "Choose a view."));
-    return viewPage(main, v, await viewColumns(v));
+    if (!v) return replace(main, el("p", { class: "muted" }, "Choose a view.")) && null;
+    const columns = await viewColumns(v);
+    if (main.dataset.gen !== gen) return null;
+    viewPage(main, v, columns);
+    return `view:${v.slug}`;
   }
   if (tab === "reports" || tab === "groups") {
     const items = [
@@ -100,16 +125,21 @@ async function route() {
     sidebar(aside, "Reports", items, tab === "groups" ? `group:${id}` : id, "No reports for this token (reports need the views scope).");
     if (tab === "groups") {
       const g = data.groups.find((x) => x.slug === id);
-      return g ? reportPage(main, g, true) : replace(main, el("p", { class: "muted" }, "No such group."));
+      if (!g) return replace(main, el("p", { class: "muted" }, "No such group.")) && null;
+      reportPage(main, g, true);
+      return `group:${g.slug}`;
     }
     const r = data.reports.find((x) => x.slug === id) || (!id && data.reports[0]);
-    return r ? reportPage(main, r, false) : replace(main, el("p", { class: "muted" }, "Choose a report."));
+    if (!r) return replace(main, el("p", { class: "muted" }, "Choose a report.")) && null;
+    reportPage(main, r, false);
+    return `report:${r.slug}`;
   }
   const items = data.tables.map((t) => ({ id: t.name, label: t.name, note: t.permissions && t.permissions.create ? "rw" : "r", href: `#/resources/${t.name}` }));
   sidebar(aside, "Resources", items, id, state.token ? "This token may read no resource." : "Paste a token to see its resources.");
   const t = data.tables.find((x) => x.name === id) || (!id && data.tables[0]);
-  if (!t) return replace(main, el("p", { class: "muted" }, state.token ? "Choose a resource." : ""));
-  return resourcePage(main, t.name, data.openapi);
+  if (!t) return replace(main, el("p", { class: "muted" }, state.token ? "Choose a resource." : "")) && null;
+  await resourcePage(main, t.name, data.openapi, () => main.dataset.gen !== gen);
+  return `resource:${t.name}`;
 }
 
 async function exportDoc(name) {

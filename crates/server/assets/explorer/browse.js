@@ -55,15 +55,16 @@ function operations(name, openapi, permissions) {
 }
 
 /** One resource's page. */
-export async function resourcePage(main, name, openapi) {
+export async function resourcePage(main, name, openapi, stale = () => false) {
   replace(main, el("div", { class: "pending", role: "status" }, el("span", { class: "spinner", "aria-hidden": "true" }), `Loading ${name}…`));
   let schema;
   try {
     schema = (await getJson(`/${encodeURIComponent(name)}/schema`)).data;
   } catch (e) {
-    replace(main, el("h2", {}, name), errorBox(e));
+    if (!stale()) replace(main, el("h2", {}, name), errorBox(e));
     return;
   }
+  if (stale()) return;
   const out = el("div", { class: "response", "aria-live": "polite" });
   const formBox = el("div", { class: "form-box" });
   const ops = operations(name, openapi, schema.permissions || {});

@@ -1,0 +1,228 @@
+"""The API Explorer in a real headless browser (Debian chromium, driven by
+playwright). Started by crates/server/tests/browser.rs against `serve --demo`;
+runnable by hand too:
+
+    EXPLORER_ORIGIN=http://127.0.0.1:8080 ADMIN_TOKEN=dba_… NARROW_TOKEN=dba_… \
+        python3 crates/server/tests/browser/explorer.py
+
+Asserts: zero console errors and zero requests to another origin; a sandbox
+list shows masked PII (compared with the admin token's values); a report and a
+report group draw non-empty charts; a GraphQL query answers; the cURL and
+Python snippets of the request on screen, run, give the same body; a pasted
+narrow token sees only its resources and rows. Screenshots at 1280 and 390 px
+go to $SCREENSHOT_DIR (default target/screenshots).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from urllib.parse import urlsplit
+
+import requests
+from playwright.sync_api import sync_playwright
+
+ORIGIN = os.environ["EXPLORER_ORIGIN"].rstrip("/")
+ADMIN = os.environ["ADMIN_TOKEN"]
+NARROW = os.environ["NARROW_TOKEN"]
+SHOTS = os.environ.get("SCREENSHOT_DIR", "target/screenshots")
+BASE = ORIGIN + "/api/data_builder/v1"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT = 20_000
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def admin_get(path, query=""):
+    r = requests.get(BASE + path + ("?" + query if query else ""), headers={"Authorization": "Bearer " + ADMIN}, timeout=30)
+    r.raise_for_status()
+    return r.json()
+
+
+def body_on_screen(page, scope="#content"):
+    page.wait_for_selector(f"{scope} .status-line .status", timeout=TIMEOUT)
+    return page.locator(f"{scope} pre.body").first.inner_text()
+
+
+def wait_status(page, status=200, scope="#content"):
+    page.wait_for_selector(f'{scope} .status[data-status="{status}"]', timeout=TIMEOUT)
+
+
+def show(page, fragment, name):
+    """Navigate inside the Explorer and wait until that page is drawn."""
+    page.goto(ORIGIN + "/api/data_builder/explorer#" + fragment)
+    page.wait_for_selector(f'#content[data-page="{name}"]', timeout=TIMEOUT)
+
+
+def run_snippet(kind, text, token):
+    env = dict(os.environ, DATABUILDER_TOKEN=token)
+    with tempfile.NamedTemporaryFile("w", suffix=".sh" if kind == "curl" else ".py", delete=False) as f:
+        f.write(text)
+    cmd = ["bash", f.name] if kind == "curl" else [sys.executable, f.name]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    os.unlink(f.name)
+    if out.returncode != 0:
+        print(out.stderr)
+    return out.stdout
+
+
+def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    public = requests.get(ORIGIN + "/api/data_builder/explorer/config", timeout=30).json()["public_token"]
+    check(bool(public), "the demo configures a public sandbox token")
+    console_errors, foreign = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+        page.on("pageerror", lambda e: console_errors.append(str(e)))
+
+        def on_request(req):
+            u = urlsplit(req.url)
+            if u.scheme in ("data", "blob"):
+                return
+            if f"{u.scheme}://{u.netloc}" != ORIGIN:
+                foreign.append(req.url)
+
+        context.on("request", on_request)
+        try:
+            walk(page, context, public)
+        except Exception:
+            page.screenshot(path=f"{SHOTS}/failure.png")
+            print("console errors:", console_errors, flush=True)
+            raise
+        browser.close()
+
+    check(not console_errors, f"no console errors {console_errors}")
+    check(not foreign, f"no request to another origin {foreign}")
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        sys.exit(1)
+    print("all browser checks passed")
+
+
+def walk(page, context, public):
+    """Every step, in one browser tab."""
+    if True:
+
+        # The front page redirects to the Explorer, which starts on the public sandbox token.
+        page.goto(ORIGIN + "/")
+        check(page.url.startswith(ORIGIN + "/api/data_builder/explorer"), f"/ redirects to the Explorer ({page.url})")
+        page.locator("#token-status", has_text="public sandbox token").wait_for(timeout=TIMEOUT)
+
+        # A sandbox list shows masked PII.
+        page.wait_for_selector('body[data-ready="1"]', timeout=TIMEOUT)
+        show(page, "/resources/clients", "resource:clients")
+        page.fill("#content input[name=per_page]", "5")
+        page.fill("#content input[name=sort]", "userid")
+        page.click("#content form.op-form button.primary")
+        wait_status(page)
+        shown = json.loads(body_on_screen(page))
+        real = admin_get("/clients", "per_page=5&sort=userid")
+        ids = [r["userid"] for r in shown["data"]]
+        check(ids == [r["userid"] for r in real["data"]] and len(ids) == 5, "the sandbox list has the admin's rows")
+        masked = all(s["company"] != r["company"] for s, r in zip(shown["data"], real["data"]) if r["company"])
+        masked = masked and all(s["phonenumber"] != r["phonenumber"] for s, r in zip(shown["data"], real["data"]) if r["phonenumber"])
+        check(masked, "company and phone number are masked for the sandbox token")
+        check(page.locator("#content dl.headers dt.rate").count() >= 3, "the X-RateLimit-* headers are shown")
+
+        # The snippets of the request on screen give the same body.
+        page.wait_for_selector("#content pre.snippet[data-lang=curl]", timeout=TIMEOUT)
+        curl = page.locator("#content pre.snippet").inner_text()
+        check(json.loads(run_snippet("curl", curl, public)) == shown, "the cURL snippet, run, gives the body on screen")
+        page.click("#content .snippet-tabs button[data-lang=python]")
+        python = page.locator("#content pre.snippet").inner_text()
+        check("DATABUILDER_TOKEN" in python and public not in python, "the Python snippet reads the token from the environment")
+        check(json.loads(run_snippet("python", python, public)) == shown, "the Python snippet, run, gives the body on screen")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=f"{SHOTS}/explorer-1280.png")
+
+        # Next page link.
+        page.click("#content .links button.link-next")
+        wait_status(page)
+        page.locator("#content .status-line", has_text="page=2").wait_for(timeout=TIMEOUT)
+        check(json.loads(body_on_screen(page))["meta"]["page"] == 2, "the next link is followed")
+
+        # A report draws a non-empty chart; a group draws several.
+        show(page, "/reports/revenue-by-month", "report:revenue-by-month")
+        page.wait_for_selector("#content figure.report canvas", timeout=TIMEOUT)
+        page.wait_for_timeout(300)
+        painted = page.evaluate(
+            """() => { const c = document.querySelector('#content figure.report canvas');
+                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+        )
+        check(painted > 500, f"the report chart has painted pixels ({painted})")
+        page.screenshot(path=f"{SHOTS}/report-1280.png")
+        show(page, "/groups/finance", "group:finance")
+        page.wait_for_selector("#content figure.report", timeout=TIMEOUT)
+        page.wait_for_timeout(300)
+        check(page.locator("#content figure.report").count() == 3, "the finance group shows its three reports")
+
+        # GraphQL answers, with the schema listed for the sandbox token.
+        show(page, "/graphql", "graphql")
+        page.wait_for_selector("#sidebar .type-list", timeout=TIMEOUT)
+        page.fill("#gql-query", "{ clients(limit: 3) { userid company } }")
+        page.fill("#gql-variables", "{}")
+        page.click("#content form.op-form button.primary")
+        wait_status(page, scope="#gql-response")
+        answer = json.loads(body_on_screen(page, "#gql-response"))
+        check(len(answer.get("data", {}).get("clients", [])) == 3 and not answer.get("errors"), "a GraphQL query answers")
+        page.screenshot(path=f"{SHOTS}/graphql-1280.png")
+
+        # A pasted narrow token sees only its resources and rows.
+        show(page, "/resources", "resource:activity_log")
+        page.fill("#token-input", NARROW)
+        page.press("#token-input", "Enter")
+        page.locator("#token-status", has_text="your token").wait_for(timeout=TIMEOUT)
+        page.wait_for_selector('body[data-ready="1"]', timeout=TIMEOUT)
+        names = sorted(page.locator("#sidebar .nav-list a").evaluate_all("els => els.map(e => e.textContent.split(' ')[0])"))
+        check(names == ["clients", "invoices"], f"the narrow token sees only clients and invoices ({names})")
+        show(page, "/resources/invoices", "resource:invoices")
+        page.click("#content form.op-form button.primary")
+        wait_status(page)
+        rows = json.loads(body_on_screen(page))["data"]
+        check(rows and all(r["clientid"] == 1 for r in rows), "the narrow token's row filter holds on screen")
+        check(page.evaluate("sessionStorage.getItem('databuilder.explorer.token')") == NARROW, "the pasted token lives in sessionStorage")
+        check(NARROW not in page.url and not context.cookies(), "the token is in no URL and no cookie")
+
+        # Narrow layout (390 px) on the public token again.
+        page.click("#token-clear")
+        page.locator("#token-status", has_text="public sandbox token").wait_for(timeout=TIMEOUT)
+        page.wait_for_selector('body[data-ready="1"]', timeout=TIMEOUT)
+        page.set_viewport_size({"width": 390, "height": 844})
+        show(page, "/resources/invoices", "resource:invoices")
+        page.fill("#content input[name=per_page]", "3")
+        page.fill("#content input[name=fields]", "id,clientid,total,status")
+        page.focus("#content form.op-form button.primary")
+        page.keyboard.press("Enter")
+        wait_status(page)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        check(wide <= 390, f"no horizontal scroll at 390 px ({wide})")
+        page.screenshot(path=f"{SHOTS}/explorer-390.png")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=f"{SHOTS}/explorer-390-top.png")
+        show(page, "/reports/overdue-by-agent", "report:overdue-by-agent")
+        page.wait_for_selector("#content figure.report", timeout=TIMEOUT)
+        page.wait_for_timeout(300)
+        page.screenshot(path=f"{SHOTS}/report-390.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,5 @@
-// Small DOM helpers for the Explorer. Every text goes in through textContent,
-// never innerHTML, so API data can never become markup; no inline style
+// Small DOM helpers for the Explorer. Every text goes in as a text node,
+// never parsed as markup, so API data cannot become HTML; no inline style
 // attributes (the page's CSP has style-src 'self').
 
 /** Build an element: el("button", {class: "x", onclick: fn}, "text", child…). */

@@ -5,8 +5,10 @@ mod helpers;
 
 mod attack;
 mod auth;
+mod explorer;
 mod graphql;
 mod guard;
 mod list;
+mod snippets;
 mod views;
 mod writes;

@@ -3,7 +3,7 @@
 // permissions with a form per operation the token's OpenAPI document offers;
 // a view with its parameters; a report or group with its chart.
 
-import { call, encodeQuery, getJson } from "./api.js";
+import { call, encodeQuery, getJson, state } from "./api.js";
 import { reportChart } from "./charts.js";
 import { el, field, replace, table } from "./dom.js";
 import { showResponse } from "./response.js";
@@ -27,10 +27,12 @@ export function sidebar(aside, title, items, current, empty) {
 }
 
 function perms(p) {
+  const sandbox = state.who && state.who.scopes.includes("sandbox");
   return el(
     "ul",
     { class: "perms", "aria-label": "This token's permissions" },
     ["read", "create", "update", "delete"].map((k) => el("li", { class: p && p[k] ? "yes" : "no" }, `${k} ${p && p[k] ? "✓" : "✗"}`)),
+    sandbox ? el("li", { class: "sandbox" }, "sandbox: personal data masked, writes rolled back") : null,
   );
 }
 

@@ -80,7 +80,7 @@ async function loadSchema(aside, insert) {
               "li",
               {},
               el("button", { type: "button", class: "linkish", title: "Insert into the query", onclick: () => insert(f.name) }, f.name),
-              f.args && f.args.length ? el("span", { class: "muted" }, `(${f.args.map((a) => `${a.name}: ${typeName(a.type)}`).join(", ")})`) : null,
+              f.args && f.args.length ? el("span", { class: "muted", title: f.args.map((a) => `${a.name}: ${typeName(a.type)}`).join(", ") }, `(${f.args.map((a) => a.name).join(", ")})`) : null,
               el("span", { class: "type" }, `: ${typeName(f.type)}`),
             ),
           ),

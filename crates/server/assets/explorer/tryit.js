@@ -69,6 +69,12 @@ function extraPairs(text) {
     });
 }
 
+function relationHint(relations) {
+  if (!relations.length) return "no relations";
+  const names = relations.map((r) => r.name);
+  return `relations: ${names.slice(0, 5).join(", ")}${names.length > 5 ? `, … (${names.length - 5} more)` : ""}`;
+}
+
 /**
  * A list form: `path` ("/invoices" or "/views/slug"), the visible columns, the
  * relations, the timestamp column, and declared view parameters.
@@ -119,7 +125,7 @@ export function listForm({ path, columns, relations = [], timestamp = null, para
       { class: "grid" },
       field("fields", f.fields, "comma-separated columns"),
       field("sort", f.sort, "-col for descending"),
-      field("include", f.include, relations.length ? `relations: ${relations.map((r) => r.name).join(", ")}` : "no relations"),
+      field("include", f.include, relationHint(relations)),
       field("page", f.page),
       field("per_page", f.per_page, "at most 500"),
       field("cursor", f.cursor, "keyset pagination"),

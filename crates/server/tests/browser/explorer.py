@@ -63,6 +63,16 @@ def wait_status(page, status=200, scope="#content"):
     page.wait_for_selector(f'{scope} .status[data-status="{status}"]', timeout=TIMEOUT)
 
 
+def add_filter(page, group, column, op, value):
+    """Add a filter row with the keyboard-reachable controls."""
+    page.click("#content button.add-filter")
+    row = page.locator("#content .filter-row").last
+    row.locator(".f-group").select_option(group)
+    row.locator(".f-col").select_option(column)
+    row.locator(".f-op").select_option(op)
+    row.locator(".f-val").fill(value)
+
+
 def show(page, fragment, name):
     """Navigate inside the Explorer and wait until that page is drawn."""
     page.goto(ORIGIN + "/api/data_builder/explorer#" + fragment)
@@ -131,10 +141,14 @@ def walk(page, context, public):
         show(page, "/resources/clients", "resource:clients")
         page.fill("#content input[name=per_page]", "5")
         page.fill("#content input[name=sort]", "userid")
+        add_filter(page, "0", "company", "like", "%a%")
+        add_filter(page, "1", "userid", "in", "1,2,3,4,5,6")
         page.click("#content form.op-form button.primary")
         wait_status(page)
         shown = json.loads(body_on_screen(page))
-        real = admin_get("/clients", "per_page=5&sort=userid")
+        sent = page.locator("#content .status-line span").nth(1).inner_text()
+        check("or%5B0%5D%5Bcompany.like%5D=%25a%25" in sent, f"the OR filters are in the request ({sent})")
+        real = admin_get("/clients", sent.split("?", 1)[1])
         ids = [r["userid"] for r in shown["data"]]
         check(ids == [r["userid"] for r in real["data"]] and len(ids) == 5, "the sandbox list has the admin's rows")
         masked = all(s["company"] != r["company"] for s, r in zip(shown["data"], real["data"]) if r["company"])
@@ -210,6 +224,7 @@ def walk(page, context, public):
         show(page, "/resources/invoices", "resource:invoices")
         page.fill("#content input[name=per_page]", "3")
         page.fill("#content input[name=fields]", "id,clientid,total,status")
+        add_filter(page, "and", "status", "in", "1,2,4")
         page.focus("#content form.op-form button.primary")
         page.keyboard.press("Enter")
         wait_status(page)

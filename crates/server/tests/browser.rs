@@ -1,7 +1,7 @@
 //! The API Explorer in a real headless browser: `serve --demo` (the binary, on
 //! 127.0.0.1 port 0, a fresh demo directory), an admin, the demo's public
 //! sandbox token and a narrow token (read on clients and invoices, invoices
-//! limited to client 1), then `tests/browser/explorer.py` drives Debian's
+//! limited to client 1) and a signing token, then `tests/browser/explorer.py` drives Debian's
 //! chromium with playwright and asserts what a visitor sees.
 //!
 //! Runs only with `DATABUILDER_TEST_BROWSER=1` (it needs /usr/bin/chromium and
@@ -82,6 +82,14 @@ fn explorer_in_a_real_browser() {
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("token create --json");
     let narrow = created["token"].as_str().unwrap().to_string();
 
+    let out = bin()
+        .args(["token", "create", "--name", "signer", "--table", "clients:r", "--hmac", "--json", "--config"])
+        .arg(dir.join("databuilder.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("token create --json");
+
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let shots = root.join("../../target/screenshots");
     let status = Command::new("python3")
@@ -89,6 +97,8 @@ fn explorer_in_a_real_browser() {
         .env("EXPLORER_ORIGIN", &origin)
         .env("ADMIN_TOKEN", &admin)
         .env("NARROW_TOKEN", &narrow)
+        .env("SIGNING_TOKEN", signer["token"].as_str().unwrap())
+        .env("SIGNING_SECRET", signer["hmac_secret"].as_str().unwrap())
         .env("SCREENSHOT_DIR", &shots)
         .status()
         .unwrap();

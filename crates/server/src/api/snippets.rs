@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn queries_are_canonical() {
         assert_eq!(canonical_query("filter[status]=2&sort=-total"), "filter%5Bstatus%5D=2&sort=-total");
-        assert_eq!(canonical_query("filter%5Bname.like%5D=O%27Brien+%26+co"), "filter%5Bname.like%5D=O%27Brien%20%26%20co");
+        assert_eq!(
+            canonical_query("filter%5Bname.like%5D=O%27Brien+%26+co"),
+            "filter%5Bname.like%5D=O%27Brien%20%26%20co"
+        );
         assert_eq!(canonical_query("cursor"), "cursor=");
         assert_eq!(canonical_query("?a=~x"), "a=~x");
         assert_eq!(canonical_query(""), "");
@@ -191,12 +194,16 @@ mod tests {
 
     #[test]
     fn calls_are_validated() {
-        let input = |m: &str, p: &str, b: Option<J>| Input { method: m.into(), path: p.into(), query: String::new(), body: b };
+        let input =
+            |m: &str, p: &str, b: Option<J>| Input { method: m.into(), path: p.into(), query: String::new(), body: b };
         let o = || "http://h".to_string();
         assert!(Call::from_input(input("TRACE", "/x", None), o()).is_err());
         assert!(Call::from_input(input("GET", "/x", Some(json!({"a": 1}))), o()).is_err());
         let c = Call::from_input(input("post", "/api/data_builder/v1/x", Some(json!({"a": 1}))), o()).unwrap();
-        assert_eq!((c.method.as_str(), c.path.as_str(), c.body.as_str()), ("POST", "/api/data_builder/v1/x", r#"{"a":1}"#));
+        assert_eq!(
+            (c.method.as_str(), c.path.as_str(), c.body.as_str()),
+            ("POST", "/api/data_builder/v1/x", r#"{"a":1}"#)
+        );
         assert_eq!(c.url(), "http://h/api/data_builder/v1/x");
     }
 }

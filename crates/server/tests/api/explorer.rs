@@ -48,7 +48,10 @@ async fn the_page_is_served_with_its_own_csp() {
         let r = read(plain.get(format!("{}/api/data_builder/explorer/assets/{file}", origin(&app)))).await;
         assert_eq!(r.status, 200, "{file}");
         assert_eq!(r.header("content-type"), Some("text/javascript; charset=utf-8"), "{file}");
-        assert!(!r.text.contains("eval(") && !r.text.contains("new Function") && !r.text.contains("innerHTML"), "{file}");
+        assert!(
+            !r.text.contains("eval(") && !r.text.contains("new Function") && !r.text.contains("innerHTML"),
+            "{file}"
+        );
         assert!(!r.text.contains("http://") && !r.text.contains("https://"), "{file} names no other origin");
     }
     let css = read(plain.get(format!("{}/api/data_builder/explorer/assets/style.css", origin(&app)))).await;

@@ -126,10 +126,22 @@ fn sign(secret: &str, method: &str, path: &str, query: &str, body: &[u8], ts: &s
 }
 
 /// A signed request of `token`.
-async fn signed(app: &TestApp, token: &str, secret: &str, method: Method, path: &str, query: &str, body: &[u8]) -> Resp {
+async fn signed(
+    app: &TestApp,
+    token: &str,
+    secret: &str,
+    method: Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Resp {
     let full = format!("/api/data_builder/v1{path}");
     let ts = chrono::Utc::now().timestamp().to_string();
-    let url = if query.is_empty() { format!("http://{}{full}", app.addr()) } else { format!("http://{}{full}?{query}", app.addr()) };
+    let url = if query.is_empty() {
+        format!("http://{}{full}", app.addr())
+    } else {
+        format!("http://{}{full}?{query}", app.addr())
+    };
     let rb = app
         .client
         .request(method.clone(), url)
@@ -155,9 +167,13 @@ async fn signing_token_snippets_sign(app: &TestApp) {
     all_agree(&s, &token, Some(&secret), &want.json());
 
     let body = json!({"company": "Signed \"dry\" run"});
-    let want = signed(app, &token, &secret, Method::PATCH, "/clients/2", "dry_run=true", &serde_json::to_vec(&body).unwrap()).await;
+    let want =
+        signed(app, &token, &secret, Method::PATCH, "/clients/2", "dry_run=true", &serde_json::to_vec(&body).unwrap())
+            .await;
     assert_eq!(want.status, 200, "{}", want.text);
-    let req = serde_json::to_vec(&json!({"method": "PATCH", "path": "/clients/2", "query": "dry_run=true", "body": body})).unwrap();
+    let req =
+        serde_json::to_vec(&json!({"method": "PATCH", "path": "/clients/2", "query": "dry_run=true", "body": body}))
+            .unwrap();
     let s = signed(app, &token, &secret, Method::POST, "/snippets", "", &req).await.json()["data"].clone();
     all_agree(&s, &token, Some(&secret), &want.json());
 }

@@ -26,6 +26,8 @@ from playwright.sync_api import sync_playwright
 ORIGIN = os.environ["EXPLORER_ORIGIN"].rstrip("/")
 ADMIN = os.environ["ADMIN_TOKEN"]
 NARROW = os.environ["NARROW_TOKEN"]
+SIGNER = os.environ["SIGNING_TOKEN"]
+SECRET = os.environ["SIGNING_SECRET"]
 SHOTS = os.environ.get("SCREENSHOT_DIR", "target/screenshots")
 BASE = ORIGIN + "/api/data_builder/v1"
 ARGS = [
@@ -79,8 +81,10 @@ def show(page, fragment, name):
     page.wait_for_selector(f'#content[data-page="{name}"]', timeout=TIMEOUT)
 
 
-def run_snippet(kind, text, token):
+def run_snippet(kind, text, token, secret=None):
     env = dict(os.environ, DATABUILDER_TOKEN=token)
+    if secret:
+        env["DATABUILDER_HMAC_SECRET"] = secret
     with tempfile.NamedTemporaryFile("w", suffix=".sh" if kind == "curl" else ".py", delete=False) as f:
         f.write(text)
     cmd = ["bash", f.name] if kind == "curl" else [sys.executable, f.name]
@@ -184,6 +188,9 @@ def walk(page, context, public):
         )
         check(painted > 500, f"the report chart has painted pixels ({painted})")
         page.screenshot(path=f"{SHOTS}/report-1280.png")
+        page.set_viewport_size({"width": 1280, "height": 660})
+        page.screenshot(path=f"{SHOTS}/readme-explorer.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
         show(page, "/groups/finance", "group:finance")
         page.wait_for_selector("#content figure.report", timeout=TIMEOUT)
         page.wait_for_timeout(300)
@@ -216,6 +223,26 @@ def walk(page, context, public):
         check(page.evaluate("sessionStorage.getItem('databuilder.explorer.token')") == NARROW, "the pasted token lives in sessionStorage")
         check(NARROW not in page.url and not context.cookies(), "the token is in no URL and no cookie")
 
+        # A pasted signing token: the page signs with WebCrypto, the snippets sign too.
+        page.fill("#token-input", SIGNER)
+        page.fill("#secret-input", SECRET)
+        page.press("#secret-input", "Enter")
+        page.wait_for_selector('body[data-ready="1"]', timeout=TIMEOUT)
+        check(page.locator("#token-status", has_text="your token").count() == 1, "the signing token is accepted")
+        show(page, "/resources/clients", "resource:clients")
+        page.fill("#content input[name=fields]", "userid,company")
+        add_filter(page, "and", "company", "contains", "a")
+        page.click("#content form.op-form button.primary")
+        wait_status(page)
+        shown = json.loads(body_on_screen(page))
+        page.wait_for_selector("#content pre.snippet[data-lang=curl]", timeout=TIMEOUT)
+        curl = page.locator("#content pre.snippet").inner_text()
+        check("DATABUILDER_HMAC_SECRET" in curl and SECRET not in curl, "the signing token's snippet carries the signing code")
+        check(json.loads(run_snippet("curl", curl, SIGNER, SECRET)) == shown, "the signed cURL snippet gives the body on screen")
+        page.click("#content .snippet-tabs button[data-lang=python]")
+        python = page.locator("#content pre.snippet").inner_text()
+        check(json.loads(run_snippet("python", python, SIGNER, SECRET)) == shown, "the signed Python snippet gives the body on screen")
+
         # Narrow layout (390 px) on the public token again.
         page.click("#token-clear")
         page.locator("#token-status", has_text="public sandbox token").wait_for(timeout=TIMEOUT)
@@ -237,6 +264,8 @@ def walk(page, context, public):
         page.wait_for_selector("#content figure.report", timeout=TIMEOUT)
         page.wait_for_timeout(300)
         page.screenshot(path=f"{SHOTS}/report-390.png")
+        page.locator("#content figure.report").first.scroll_into_view_if_needed()
+        page.screenshot(path=f"{SHOTS}/readme-explorer-mobile.png")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,13 @@ pub fn curl(c: &Call, signed: bool) -> String {
     let query = if c.query.is_empty() { String::new() } else { format!("?{}", c.query) };
     if signed {
         out.push_str("# This token signs its requests: the HMAC secret is read from DATABUILDER_HMAC_SECRET.\n");
-        out.push_str(&format!("METHOD={}\nURL_PATH={}\nQUERY={}\nBODY={}\n", sh(&c.method), sh(&c.path), sh(&c.query), sh(&c.body)));
+        out.push_str(&format!(
+            "METHOD={}\nURL_PATH={}\nQUERY={}\nBODY={}\n",
+            sh(&c.method),
+            sh(&c.path),
+            sh(&c.query),
+            sh(&c.body)
+        ));
         out.push_str("TS=$(date +%s)\nNONCE=$(openssl rand -hex 16)\n");
         out.push_str("BODY_SHA=$(printf '%s' \"$BODY\" | openssl dgst -sha256 -r | cut -d' ' -f1)\n");
         out.push_str(

@@ -116,13 +116,19 @@ def main():
 
         context.on("request", on_request)
         try:
-            walk(page, context, public)
+            expected = walk(page, context, public)
         except Exception:
             page.screenshot(path=f"{SHOTS}/failure.png")
             print("console errors:", console_errors, flush=True)
             raise
         browser.close()
 
+    for text in expected:
+        # Chromium logs each non-2xx answer as a console error; exactly the one the test provoked is allowed.
+        match = [e for e in console_errors if text in e]
+        check(len(match) == 1, f"the provoked error is logged once ({text})")
+        if match:
+            console_errors.remove(match[0])
     check(not console_errors, f"no console errors {console_errors}")
     check(not foreign, f"no request to another origin {foreign}")
     if failures:
@@ -132,7 +138,8 @@ def main():
 
 
 def walk(page, context, public):
-    """Every step, in one browser tab."""
+    """Every step, in one browser tab; returns the console errors it provoked on purpose."""
+    expected = ["the server responded with a status of 400"]
     if True:
 
         # The front page redirects to the Explorer, which starts on the public sandbox token.
@@ -195,6 +202,35 @@ def walk(page, context, public):
         page.wait_for_selector("#content figure.report", timeout=TIMEOUT)
         page.wait_for_timeout(300)
         check(page.locator("#content figure.report").count() == 3, "the finance group shows its three reports")
+
+        # Exports: the token's OpenAPI document; postman.json, or a note where the server has none yet.
+        with page.expect_download(timeout=TIMEOUT) as dl:
+            page.click("#dl-openapi")
+        doc = json.loads(open(dl.value.path()).read())
+        check(doc.get("openapi", "").startswith("3.") and "/clients" in doc["paths"], "openapi.json downloads")
+        if requests.get(BASE + "/postman.json", headers={"Authorization": "Bearer " + public}, timeout=30).status_code == 404:
+            expected.append("the server responded with a status of 404")
+            page.click("#dl-postman")
+            page.locator("#export-status", has_text="not served").wait_for(timeout=TIMEOUT)
+            check(True, "postman.json absent: the page says so")
+        else:
+            with page.expect_download(timeout=TIMEOUT) as dl:
+                page.click("#dl-postman")
+            check("info" in json.loads(open(dl.value.path()).read()), "postman.json downloads")
+
+        # A view with its parameter; an error shows its problem detail and request_id.
+        show(page, "/views/client-invoices", "view:client-invoices")
+        page.fill("#content input[data-param=client]", "1")
+        page.click("#content form.op-form button.primary")
+        wait_status(page)
+        rows = json.loads(body_on_screen(page))["data"]
+        check(rows and all(r["clientid"] == 1 for r in rows), "a view runs with its parameter")
+        page.fill("#content input[name=fields]", "no_such_column")
+        page.click("#content form.op-form button.primary")
+        wait_status(page, 400)
+        detail = page.locator("#content .problem .detail").inner_text()
+        rid = page.locator("#content .problem .rid code").inner_text()
+        check("no_such_column" in detail and len(rid) >= 8, f"an error shows its detail and request_id ({detail}, {rid})")
 
         # GraphQL answers, with the schema listed for the sandbox token.
         show(page, "/graphql", "graphql")
@@ -266,6 +302,7 @@ def walk(page, context, public):
         page.screenshot(path=f"{SHOTS}/report-390.png")
         page.locator("#content figure.report").first.scroll_into_view_if_needed()
         page.screenshot(path=f"{SHOTS}/readme-explorer-mobile.png")
+    return expected
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 //! ever re-parses a path to decide what a request is.
 //!
 //! - `meta`: who-am-I, the token's table list, its OpenAPI document, GraphQL
-//!   (each answers only what the token may see, by the planner);
+//!   (each answers only what the token may see, by the planner), and the code
+//!   snippets of a request (`api/snippets.rs`);
 //! - `definitions`: saved views, reports and report groups (the views rule);
 //! - `admin`: admin-token operations;
 //! - `resources`: `/{resource}…`, checked against the table matrix for the
@@ -72,7 +73,8 @@ fn api_routes() -> [(Router<Shared>, Guard); 5] {
 }
 
 /// Web pages and their assets: outer layers only (headers, shield); each page
-/// sets its own CSP. The Explorer and the admin console add their routes here.
+/// sets its own CSP. The Explorer (`pages/explorer.rs`) and the admin console
+/// add their routes here; `GET /` redirects to the Explorer.
 fn pages() -> Router<Shared> {
     Router::new()
         .route("/assets/vendor/{file}", get(pages::assets::vendor))

@@ -288,8 +288,25 @@ def walk(page, context, public):
         page.fill("#content input[name=per_page]", "3")
         page.fill("#content input[name=fields]", "id,clientid,total,status")
         add_filter(page, "and", "status", "in", "1,2,4")
+        # A slow API: the answer is held back until the page has been checked.
+        held = []
+        slow = lambda url: "/api/data_builder/v1/invoices?" in url  # noqa: E731
+        page.route(slow, lambda route: held.append(route))
         page.focus("#content form.op-form button.primary")
         page.keyboard.press("Enter")
+        page.wait_for_selector("#content .pending .spinner", timeout=TIMEOUT)
+        check(page.locator("#content form.op-form button.primary").is_disabled(), "Send waits while a request runs")
+        page.fill("#sidebar input[type=search]", "inv")
+        visible = page.locator("#sidebar .nav-list li:visible").count()
+        check(0 < visible < 10, f"the page stays usable while the API is slow ({visible} resources match)")
+        page.fill("#sidebar input[type=search]", "")
+        for _ in range(50):
+            if held:
+                break
+            page.wait_for_timeout(100)
+        check(len(held) == 1, "the request was held")
+        held[0].continue_()
+        page.unroute(slow)
         wait_status(page)
         wide = page.evaluate("document.documentElement.scrollWidth")
         check(wide <= 390, f"no horizontal scroll at 390 px ({wide})")

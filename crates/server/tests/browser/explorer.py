@@ -310,6 +310,7 @@ def walk(page, context, public):
         wait_status(page)
         wide = page.evaluate("document.documentElement.scrollWidth")
         check(wide <= 390, f"no horizontal scroll at 390 px ({wide})")
+        page.locator("#content .status-line").scroll_into_view_if_needed()
         page.screenshot(path=f"{SHOTS}/explorer-390.png")
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=f"{SHOTS}/explorer-390-top.png")

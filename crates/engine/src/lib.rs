@@ -11,9 +11,11 @@
 //! - [`sql`]: the only place SQL text is made; identifiers from the catalog,
 //!   values bound.
 //! - [`exec`]: runs plans on one pool per dialect, decodes and streams rows.
+//! - [`error`]: the one error kind every engine error maps to.
 //! - [`demo`]: the Perfex-shaped demo schema and its deterministic data.
 pub mod catalog;
 pub mod demo;
+pub mod error;
 pub mod exec;
 pub mod plan;
 pub mod principal;

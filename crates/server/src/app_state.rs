@@ -10,9 +10,11 @@ use databuilder_engine::exec::{Db, DbError};
 use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
 
-use crate::config::Config;
-use crate::security::client_ip::parse_nets;
-use crate::security::shield::IpThrottle;
+use crate::config::{Config, Net, Origin};
+use crate::security::cors::{Cors, TokenOrigins};
+use crate::security::headers::HeaderPolicy;
+use crate::security::scopes::ScopeGate;
+use crate::security::shield::{Limits, Shield};
 use crate::store::Store;
 use crate::store::audit::AuditLog;
 use crate::store::keys::MasterKey;
@@ -34,7 +36,54 @@ pub struct Definitions {
 const DEFINITIONS_TTL: Duration = Duration::from_secs(5);
 
 /// A token record and its principal, shared by every request that presents it.
-pub type CachedToken = Arc<(TokenRecord, Arc<Principal>)>;
+pub type CachedToken = Arc<TokenEntry>;
+
+/// What the cache holds for one token: parsed once when the token is loaded.
+pub struct TokenEntry {
+    pub record: TokenRecord,
+    pub principal: Arc<Principal>,
+    pub guard: Arc<TokenGuard>,
+}
+
+/// The token's network and origin allowlists, parsed (stages 2 and 5 read them).
+#[derive(Debug, Default)]
+pub struct TokenGuard {
+    /// `None`: any address. Entries stored before validation that do not parse
+    /// are dropped, so a list of only bad entries admits nobody.
+    pub nets: Option<Vec<ipnet::IpNet>>,
+    /// `None`: any origin.
+    pub origins: Option<Vec<Origin>>,
+}
+
+impl TokenGuard {
+    pub fn of(p: &Principal) -> TokenGuard {
+        let nets = (!p.policy.cidrs.is_empty())
+            .then(|| p.policy.cidrs.iter().filter_map(|c| c.parse::<Net>().ok()).map(|n| n.0).collect());
+        let origins = (!p.policy.origins.is_empty())
+            .then(|| p.policy.origins.iter().filter_map(|o| o.parse::<Origin>().ok()).collect());
+        TokenGuard { nets, origins }
+    }
+}
+
+/// The current catalog snapshot, swapped whole on reload; shared by the state
+/// and the stages that plan (the scope verifier).
+pub struct CatalogCell(RwLock<Arc<Catalog>>);
+
+impl CatalogCell {
+    pub fn new(catalog: Catalog) -> CatalogCell {
+        CatalogCell(RwLock::new(Arc::new(catalog)))
+    }
+
+    pub fn get(&self) -> Arc<Catalog> {
+        self.0.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn set(&self, catalog: Catalog) {
+        if let Ok(mut c) = self.0.write() {
+            *c = Arc::new(catalog);
+        }
+    }
+}
 
 /// The shared application state.
 pub struct AppState {
@@ -43,10 +92,16 @@ pub struct AppState {
     pub config: Config,
     pub catalog_config: CatalogConfig,
     pub master_key: MasterKey,
-    pub cursor_key: Vec<u8>,
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    pub ip_throttle: IpThrottle,
-    pub concurrency: Arc<tokio::sync::Semaphore>,
+    pub cursor_key: Arc<[u8]>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Stage 0's state.
+    pub headers: HeaderPolicy,
+    /// Stage 1's state.
+    pub shield: Shield,
+    /// Stage 2's state.
+    pub cors: Cors,
+    /// Stage 5's state.
+    pub scopes: ScopeGate,
     /// Stage 6's batched, hash-chained writer.
     pub audit: AuditLog,
     /// Stage 4's group-committing counter.
@@ -55,7 +110,7 @@ pub struct AppState {
     pub rate_hints: crate::security::rate_limit::RateHints,
     /// GraphQL schemas per token scope set, and the GraphQL limits.
     pub graphql: crate::api::graphql::SchemaCache,
-    catalog: RwLock<Arc<Catalog>>,
+    catalog: Arc<CatalogCell>,
     token_cache: Mutex<HashMap<String, (Instant, Option<CachedToken>)>>,
 
     definitions: tokio::sync::Mutex<(Option<Instant>, Arc<Definitions>)>,
@@ -72,6 +127,10 @@ impl AppState {
         catalog: Catalog,
         master_key: MasterKey,
     ) -> AppState {
+        let trusted: Arc<[ipnet::IpNet]> = config.trusted_proxies().into();
+        let token_origins = Arc::new(TokenOrigins::from_store(store.clone()));
+        let cursor_key: Arc<[u8]> = master_key.derive("cursor-v1").into();
+        let catalog = Arc::new(CatalogCell::new(catalog));
         AppState {
             audit: AuditLog::start(store.clone()),
             rate: crate::store::rate::RateCounter::start(store.clone()),
@@ -79,17 +138,19 @@ impl AppState {
 
             db,
             store,
-            trusted_proxies: parse_nets(&config.security.trusted_proxies),
-            ip_throttle: IpThrottle::default(),
-            concurrency: Arc::new(tokio::sync::Semaphore::new(config.security.max_concurrency.max(1))),
+            trusted_proxies: trusted.clone(),
+            headers: HeaderPolicy { https: config.security.https, trusted: trusted.clone() },
+            shield: Shield::new(Limits::of(&config), config.security.max_concurrency, trusted.clone()),
+            cors: Cors { server: config.security.cors_origins.clone().into(), tokens: token_origins },
+            scopes: ScopeGate { catalog: catalog.clone(), cursor_key: cursor_key.clone(), trusted: trusted.clone() },
             graphql: crate::api::graphql::SchemaCache::new(crate::api::graphql::limits::Limits::from_config(
                 &config.graphql,
             )),
             config,
             catalog_config,
-            cursor_key: master_key.derive("cursor-v1"),
+            cursor_key,
             master_key,
-            catalog: RwLock::new(Arc::new(catalog)),
+            catalog,
             token_cache: Mutex::new(HashMap::new()),
             definitions: tokio::sync::Mutex::new((None, Arc::new(Definitions::default()))),
         }
@@ -97,7 +158,7 @@ impl AppState {
 
     /// The current catalog snapshot.
     pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.catalog.get()
     }
 
     /// Planner context for a principal.
@@ -109,9 +170,7 @@ impl AppState {
     pub async fn reload_catalog(&self) -> Result<usize, DbError> {
         let fresh = catalog::load(&self.db, &self.catalog_config).await?;
         let n = fresh.tables.len();
-        if let Ok(mut c) = self.catalog.write() {
-            *c = Arc::new(fresh);
-        }
+        self.catalog.set(fresh);
         Ok(n)
     }
 
@@ -145,9 +204,10 @@ impl AppState {
         {
             return Ok(rec.clone());
         }
-        let rec = self.store.token_by_hash(hash).await?.map(|r| {
-            let p = Arc::new(r.principal());
-            Arc::new((r, p))
+        let rec = self.store.token_by_hash(hash).await?.map(|record| {
+            let principal = Arc::new(record.principal());
+            let guard = Arc::new(TokenGuard::of(&principal));
+            Arc::new(TokenEntry { record, principal, guard })
         });
         if let Ok(mut cache) = self.token_cache.lock() {
             if cache.len() > 10_000 {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use databuilder_engine::error::ErrorKind;
 use databuilder_engine::exec::{DbError, WriteError};
 use databuilder_engine::plan::PlanError;
 use databuilder_engine::request::ParamError;
@@ -32,12 +33,7 @@ impl Problem {
 
     pub fn bad_param(param: &str, detail: impl Into<String>) -> Problem {
         let detail = detail.into();
-        let mut p = Problem::new(
-            StatusCode::BAD_REQUEST,
-            "bad-parameter",
-            "Bad parameter",
-            format!("parameter `{param}`: {detail}"),
-        );
+        let mut p = Problem::of(ErrorKind::BadParam, format!("parameter `{param}`: {detail}"));
         p.errors = Some(Box::new(json!({ param: [detail] })));
         p
     }
@@ -48,20 +44,15 @@ impl Problem {
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+        Problem::of(ErrorKind::NotFound, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+        Problem::of(ErrorKind::Forbidden, detail)
     }
 
     pub fn internal() -> Problem {
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            "the server failed; the request id identifies it in the logs",
-        )
+        Problem::of(ErrorKind::Internal, "the server failed; the request id identifies it in the logs")
     }
 
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Problem {
@@ -105,12 +96,85 @@ impl From<ParamError> for Problem {
     }
 }
 
+/// One row of the error table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorRow {
+    pub status: StatusCode,
+    /// The problem code: the last segment of `type`.
+    pub code: &'static str,
+    pub title: &'static str,
+    /// GraphQL's `extensions.code`.
+    pub graphql: &'static str,
+}
+
+const fn row(status: StatusCode, code: &'static str, title: &'static str, graphql: &'static str) -> ErrorRow {
+    ErrorRow { status, code, title, graphql }
+}
+
+/// The one error table, for every front-end: an engine error kind's HTTP status,
+/// problem type and GraphQL code.
+pub const fn error_row(kind: ErrorKind) -> ErrorRow {
+    match kind {
+        ErrorKind::NotFound => row(StatusCode::NOT_FOUND, "not-found", "Not found", "NOT_FOUND"),
+        ErrorKind::Forbidden => row(StatusCode::FORBIDDEN, "forbidden", "Forbidden", "FORBIDDEN"),
+        ErrorKind::BadParam => row(StatusCode::BAD_REQUEST, "bad-parameter", "Bad parameter", "BAD_REQUEST"),
+        ErrorKind::Invalid => {
+            row(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Validation failed", "VALIDATION")
+        }
+        ErrorKind::Conflict => row(StatusCode::CONFLICT, "conflict", "Conflict", "CONFLICT"),
+        ErrorKind::Rejected => {
+            row(StatusCode::UNPROCESSABLE_ENTITY, "rejected", "Rejected by the database", "REJECTED")
+        }
+        ErrorKind::PreconditionFailed => {
+            row(StatusCode::PRECONDITION_FAILED, "precondition-failed", "Precondition failed", "PRECONDITION_FAILED")
+        }
+        ErrorKind::Timeout => row(StatusCode::SERVICE_UNAVAILABLE, "timeout", "Timed out", "TIMEOUT"),
+        ErrorKind::Unavailable => {
+            row(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", "UNAVAILABLE")
+        }
+        ErrorKind::Internal => row(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "INTERNAL"),
+    }
+}
+
+/// Every kind, for the table's tests and documentation.
+pub const ERROR_KINDS: [ErrorKind; 10] = [
+    ErrorKind::NotFound,
+    ErrorKind::Forbidden,
+    ErrorKind::BadParam,
+    ErrorKind::Invalid,
+    ErrorKind::Conflict,
+    ErrorKind::Rejected,
+    ErrorKind::PreconditionFailed,
+    ErrorKind::Timeout,
+    ErrorKind::Unavailable,
+    ErrorKind::Internal,
+];
+
+impl Problem {
+    /// A problem of an engine error kind, with its row of the table.
+    pub fn of(kind: ErrorKind, detail: impl Into<String>) -> Problem {
+        let r = error_row(kind);
+        Problem::new(r.status, r.code, r.title, detail)
+    }
+
+    /// The GraphQL code of this problem: its table row's, or by status for the
+    /// HTTP-only problems (limits, auth) that GraphQL never raises itself.
+    pub fn graphql_code(&self) -> &'static str {
+        match ERROR_KINDS.iter().map(|k| error_row(*k)).find(|r| r.code == self.code) {
+            Some(r) => r.graphql,
+            None if self.status.is_server_error() => "INTERNAL",
+            None => "BAD_REQUEST",
+        }
+    }
+}
+
 impl From<PlanError> for Problem {
     fn from(e: PlanError) -> Self {
+        let kind = e.kind();
         match e {
-            PlanError::UnknownResource(r) => Problem::not_found(format!("no resource `{r}`")),
-            PlanError::NotFound { resource, id } => Problem::not_found(format!("no row `{id}` in `{resource}`")),
-            PlanError::Forbidden(d) => Problem::forbidden(d),
+            PlanError::UnknownResource(r) => Problem::of(kind, format!("no resource `{r}`")),
+            PlanError::NotFound { resource, id } => Problem::of(kind, format!("no row `{id}` in `{resource}`")),
+            PlanError::Forbidden(d) => Problem::of(kind, d),
             PlanError::BadParam { param, detail } => Problem::bad_param(&param, detail),
             PlanError::Invalid(errors) => invalid(errors),
         }
@@ -120,54 +184,28 @@ impl From<PlanError> for Problem {
 /// 422 with per-field errors.
 pub fn invalid(errors: BTreeMap<String, Vec<String>>) -> Problem {
     let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
-    let mut p = Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-        "Validation failed",
-        format!("invalid fields: {}", fields.join(", ")),
-    );
+    let mut p = Problem::of(ErrorKind::Invalid, format!("invalid fields: {}", fields.join(", ")));
     p.errors = Some(Box::new(serde_json::to_value(&errors).unwrap_or_default()));
     p
 }
 
 impl From<DbError> for Problem {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unique => {
-                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", "a row with the same unique value exists")
-            }
-            DbError::ForeignKey => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                "the row is referenced by, or references, another row",
-            ),
-            DbError::Constraint | DbError::Data => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "rejected",
-                "Rejected by the database",
-                "a value does not fit its column (range, length or constraint)",
-            ),
-            DbError::Timeout => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "Timed out",
-                "the statement took too long and was cancelled",
-            ),
+        let detail = match &e {
+            DbError::Unique => "a row with the same unique value exists",
+            DbError::ForeignKey => "the row is referenced by, or references, another row",
+            DbError::Constraint | DbError::Data => "a value does not fit its column (range, length or constraint)",
+            DbError::Timeout => "the statement took too long and was cancelled",
             DbError::Unavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "Service unavailable",
-                    "the database is unavailable",
-                )
+                "the database is unavailable"
             }
             DbError::Other(e) => {
                 tracing::error!(error = %e, "database error");
-                Problem::internal()
+                "the server failed; the request id identifies it in the logs"
             }
-        }
+        };
+        Problem::of(e.kind(), detail)
     }
 }
 
@@ -175,13 +213,23 @@ impl From<WriteError> for Problem {
     fn from(e: WriteError) -> Self {
         match e {
             WriteError::Db(e) => e.into(),
-            WriteError::NotFound => Problem::not_found("no such row"),
-            WriteError::PreconditionFailed => Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition-failed",
-                "Precondition failed",
-                "the row changed since the ETag given in If-Match",
-            ),
+            WriteError::NotFound => Problem::of(e.kind(), "no such row"),
+            WriteError::PreconditionFailed => Problem::of(e.kind(), "the row changed since the ETag given in If-Match"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_one_distinct_row() {
+        let rows: Vec<ErrorRow> = ERROR_KINDS.iter().map(|k| error_row(*k)).collect();
+        for (i, a) in rows.iter().enumerate() {
+            assert!(rows[i + 1..].iter().all(|b| b.code != a.code && b.graphql != a.graphql), "{a:?}");
+        }
+        assert_eq!(Problem::of(ErrorKind::Timeout, "x").graphql_code(), "TIMEOUT");
+        assert_eq!(Problem::of(ErrorKind::Timeout, "x").status, StatusCode::SERVICE_UNAVAILABLE);
     }
 }

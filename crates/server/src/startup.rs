@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 use crate::app_state::{AppState, Shared};
-use crate::config::Config;
+use crate::config::{Config, Preset};
 use crate::store::Store;
 use crate::store::keys::MasterKey;
 
@@ -43,10 +43,10 @@ pub fn catalog_config(cfg: &Config) -> Result<CatalogConfig, String> {
         let (to_table, to_col) = split(&r.to)?;
         relations.push(RelationSpec { from_table, from_col, to_table, to_col, has_many_name: None, condition: None });
     }
-    let perfex_preset = match cfg.catalog.perfex_preset.as_str() {
-        "on" | "true" => Some(true),
-        "off" | "false" => Some(false),
-        _ => None,
+    let perfex_preset = match cfg.catalog.perfex_preset {
+        Preset::On => Some(true),
+        Preset::Off => Some(false),
+        Preset::Auto => None,
     };
     Ok(CatalogConfig {
         prefix: cfg.database.prefix.clone(),

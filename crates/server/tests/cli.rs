@@ -106,3 +106,32 @@ async fn demo_in_one_command() {
     second.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Bad values are refused where they are typed: a bad CIDR or origin at
+/// `token create` (clap's usage error, exit code 2, before any database work),
+/// a bad configuration value at start, naming its key and the reason.
+#[test]
+fn bad_values_are_refused_at_the_boundary() {
+    for (flag, value, reason) in [
+        ("--cidr", "10.0.0.0/33", "is not a CIDR"),
+        ("--cidr", "office", "is not a CIDR"),
+        ("--origin", "app.example", "is not an origin"),
+    ] {
+        let out = bin()
+            .args(["token", "create", "--database-url", "sqlite::memory:", "--name", "n", flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag) && err.contains(reason), "{err}");
+    }
+    let dir = std::env::temp_dir().join(format!("dbcfg_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("databuilder.toml");
+    std::fs::write(&file, "[database]\nurl = \"sqlite::memory:\"\n[security]\nheader_timeout = \"10x\"\n").unwrap();
+    let out = bin().args(["serve", "--listen", "127.0.0.1:0", "--config"]).arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("header_timeout") && err.contains("\"10x\" is not a duration"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -47,6 +47,20 @@ pub enum DbError {
     Other(String),
 }
 
+impl DbError {
+    /// Its row in the error table.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind as K;
+        match self {
+            DbError::Unique | DbError::ForeignKey => K::Conflict,
+            DbError::Constraint | DbError::Data => K::Rejected,
+            DbError::Timeout => K::Timeout,
+            DbError::Unavailable(_) => K::Unavailable,
+            DbError::Other(_) => K::Internal,
+        }
+    }
+}
+
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
         match &e {

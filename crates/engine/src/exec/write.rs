@@ -24,6 +24,17 @@ pub enum WriteError {
     PreconditionFailed,
 }
 
+impl WriteError {
+    /// Its row in the error table.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            WriteError::Db(e) => e.kind(),
+            WriteError::NotFound => crate::error::ErrorKind::NotFound,
+            WriteError::PreconditionFailed => crate::error::ErrorKind::PreconditionFailed,
+        }
+    }
+}
+
 /// The strong ETag of a row representation.
 pub fn etag(row: &Object) -> String {
     let bytes = serde_json::to_vec(row).unwrap_or_default();

@@ -52,6 +52,17 @@ pub enum PlanError {
 }
 
 impl PlanError {
+    /// Its row in the error table.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind as K;
+        match self {
+            PlanError::UnknownResource(_) | PlanError::NotFound { .. } => K::NotFound,
+            PlanError::Forbidden(_) => K::Forbidden,
+            PlanError::BadParam { .. } => K::BadParam,
+            PlanError::Invalid(_) => K::Invalid,
+        }
+    }
+
     pub fn param(param: impl Into<String>, detail: impl Into<String>) -> PlanError {
         PlanError::BadParam { param: param.into(), detail: detail.into() }
     }

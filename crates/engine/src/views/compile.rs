@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{ParamDef, ViewDef};
+use super::{ParamDef, ParamKind, ViewDef};
 use crate::catalog::Catalog;
 use crate::plan::{Ctx, PlanError, plan_list};
 use crate::principal::{Crud, Policy, Principal, Scopes};
@@ -26,14 +26,13 @@ pub struct ViewError {
 
 fn check_param(name: &str, def: &ParamDef, v: &str) -> Result<(), PlanError> {
     let bad = |what: &str| Err(PlanError::param(name, format!("expected {what}")));
-    match def.kind.as_str() {
-        "int" if v.parse::<i64>().is_err() => bad("an integer"),
-        "decimal" if v.parse::<Decimal>().is_err() => bad("a decimal number"),
-        "date" if NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() => bad("a date (YYYY-MM-DD)"),
-        "datetime" if parse_datetime(v).is_err() => bad("a date-time (ISO 8601)"),
-        "bool" if v != "true" && v != "false" => bad("true or false"),
-        "int" | "decimal" | "date" | "datetime" | "bool" | "string" => Ok(()),
-        other => Err(PlanError::param(name, format!("unknown parameter type `{other}`"))),
+    match def.kind {
+        ParamKind::Int if v.parse::<i64>().is_err() => bad("an integer"),
+        ParamKind::Decimal if v.parse::<Decimal>().is_err() => bad("a decimal number"),
+        ParamKind::Date if NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() => bad("a date (YYYY-MM-DD)"),
+        ParamKind::Datetime if parse_datetime(v).is_err() => bad("a date-time (ISO 8601)"),
+        ParamKind::Bool if v != "true" && v != "false" => bad("true or false"),
+        _ => Ok(()),
     }
 }
 
@@ -164,7 +163,7 @@ pub fn view_principal(
     if !pol.may_use_definitions() {
         return Err(PlanError::Forbidden("this token has no `views` scope".into()));
     }
-    if allowlist && !pol.views.is_empty() && !pol.views.contains(&view.slug) {
+    if allowlist && !pol.views.is_empty() && !pol.views.iter().any(|v| *v == *view.slug) {
         return Err(PlanError::Forbidden(format!("this token may not read view `{}`", view.slug)));
     }
     if pol.admin || pol.sandbox {
@@ -219,13 +218,13 @@ fn include_targets(catalog: &Catalog, resource: &str, paths: &[String]) -> Vec<S
 }
 
 /// A sample value per parameter type, to validate definitions.
-pub(crate) fn sample(kind: &str) -> &'static str {
+pub(crate) fn sample(kind: ParamKind) -> &'static str {
     match kind {
-        "int" | "decimal" => "1",
-        "date" => "2024-01-01",
-        "datetime" => "2024-01-01T00:00:00",
-        "bool" => "true",
-        _ => "x",
+        ParamKind::Int | ParamKind::Decimal => "1",
+        ParamKind::Date => "2024-01-01",
+        ParamKind::Datetime => "2024-01-01T00:00:00",
+        ParamKind::Bool => "true",
+        ParamKind::String => "x",
     }
 }
 
@@ -234,17 +233,17 @@ pub(crate) fn sample(kind: &str) -> &'static str {
 pub fn validate_view(catalog: &Catalog, def: &ViewDef) -> Result<(), ViewError> {
     if !super::valid_slug(&def.slug) {
         return Err(ViewError {
-            token: def.slug.clone(),
+            token: def.slug.to_string(),
             message: "a slug is 1-100 lower-case letters, digits, `-` or `_`".into(),
         });
     }
     for (name, p) in &def.params {
-        check_param(name, p, sample(&p.kind)).map_err(|e| plan_error(e, name))?;
+        check_param(name, p, sample(p.kind)).map_err(|e| plan_error(e, name))?;
     }
     let args: Vec<(String, String)> = def
         .params
         .iter()
-        .map(|(n, p)| (n.clone(), p.default.clone().unwrap_or_else(|| sample(&p.kind).to_string())))
+        .map(|(n, p)| (n.clone(), p.default.clone().unwrap_or_else(|| sample(p.kind).to_string())))
         .collect();
     let req = compile_view(def, &args).map_err(|e| plan_error(e, &def.resource))?;
     let principal = validation_principal();

@@ -4,22 +4,71 @@
 //! scopes, row filters and secret-column rules always apply.
 
 mod compile;
+mod pipeline;
 mod report;
 
 pub use compile::{ViewError, compile_view, narrow, validate_view, view_principal};
+pub use pipeline::{plan_report_for, plan_view};
 pub use report::{Bucket, GroupKey, Metric, MetricFn, ReportPlan, plan_report, validate_report};
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The type of a declared parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamKind {
+    Int,
+    Decimal,
+    String,
+    Date,
+    Datetime,
+    Bool,
+}
+
+/// A definition's slug: 1–100 lower-case letters, digits, `-` or `_`, checked
+/// when the definition is read, so every slug in the program is a valid one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Slug(String);
+
+impl TryFrom<String> for Slug {
+    type Error = String;
+    fn try_from(s: String) -> Result<Slug, String> {
+        if valid_slug(&s) {
+            Ok(Slug(s))
+        } else {
+            Err(format!("{s:?} is not a slug: 1-100 lower-case letters, digits, `-` or `_`"))
+        }
+    }
+}
+
+impl From<Slug> for String {
+    fn from(s: Slug) -> String {
+        s.0
+    }
+}
+
+impl std::ops::Deref for Slug {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A declared parameter of a view or report (`{{name}}` in filters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParamDef {
-    /// `int`, `decimal`, `string`, `date`, `datetime` or `bool`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ParamKind,
     #[serde(default)]
     pub required: bool,
     #[serde(default)]
@@ -30,7 +79,7 @@ pub struct ParamDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ViewDef {
-    pub slug: String,
+    pub slug: Slug,
     pub name: String,
     pub resource: String,
     #[serde(default)]
@@ -50,13 +99,13 @@ pub struct ViewDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportDef {
-    pub slug: String,
+    pub slug: Slug,
     pub name: String,
     #[serde(default)]
     pub resource: Option<String>,
     /// Aggregate a view instead of a resource (its filters and parameters apply).
     #[serde(default)]
-    pub view: Option<String>,
+    pub view: Option<Slug>,
     #[serde(default)]
     pub group_by: Vec<String>,
     pub metrics: Vec<String>,
@@ -80,9 +129,9 @@ pub struct ReportDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDef {
-    pub slug: String,
+    pub slug: Slug,
     pub name: String,
-    pub reports: Vec<String>,
+    pub reports: Vec<Slug>,
 }
 
 /// Slugs: lower-case letters, digits and dashes, 1–100 characters.

@@ -266,7 +266,7 @@ fn order(plan: &ReportPlan, sort: Option<&str>) -> Result<Vec<(usize, bool)>, Pl
 pub fn validate_report(catalog: &Catalog, def: &ReportDef, view: Option<&ViewDef>) -> Result<(), ViewError> {
     if !super::valid_slug(&def.slug) {
         return Err(ViewError {
-            token: def.slug.clone(),
+            token: def.slug.to_string(),
             message: "a slug is 1-100 lower-case letters, digits, `-` or `_`".into(),
         });
     }
@@ -277,7 +277,7 @@ pub fn validate_report(catalog: &Catalog, def: &ReportDef, view: Option<&ViewDef
     }
     let mut args: Vec<(String, String)> = Vec::new();
     for (n, p) in def.params.iter().chain(view.map(|v| v.params.iter()).into_iter().flatten()) {
-        args.push((n.clone(), p.default.clone().unwrap_or_else(|| super::compile::sample(&p.kind).to_string())));
+        args.push((n.clone(), p.default.clone().unwrap_or_else(|| super::compile::sample(p.kind).to_string())));
     }
 
     let principal = validation_principal();

@@ -76,7 +76,7 @@ pub fn start_databuilder(name: &str, url: String, app_dir: &Path) -> DataBuilder
     let mut cfg = Config::default();
     cfg.database.url = url;
     cfg.base_dir = app_dir.to_path_buf();
-    cfg.catalog.reload_interval = "0s".into();
+    cfg.catalog.reload_interval = "0s".parse().unwrap();
     // All load comes from one address: the per-IP throttle (600 a minute by
     // default) would answer 429s. It still runs, with a limit never reached.
     cfg.security.ip_rate = NEVER_THROTTLE;

@@ -143,7 +143,7 @@ async fn caller_signs(app: &Shared, headers: &HeaderMap) -> bool {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim().to_string());
     match bearer {
-        Some(t) => matches!(app.token(&tokens::hash(&t)).await, Ok(Some(entry)) if entry.0.hmac_secret.is_some()),
+        Some(t) => matches!(app.token(&tokens::hash(&t)).await, Ok(Some(entry)) if entry.record.hmac_secret.is_some()),
         None => false,
     }
 }

@@ -10,7 +10,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use databuilder_engine::catalog::{Catalog, ColumnKind};
 use databuilder_engine::exec;
-use databuilder_engine::plan::{Ctx, plan_list};
 use databuilder_engine::principal::Principal;
 use databuilder_engine::request::parse_list_query;
 use databuilder_engine::views::{self, GroupDef, ReportDef, ViewDef};
@@ -66,10 +65,7 @@ pub async fn view(
     reject_unknown(&req.extra, &def.params.keys().collect::<Vec<_>>())?;
     req.format = req.format.or_else(|| accept_format(&headers));
     let catalog = app.catalog();
-    let principal = views::view_principal(&catalog, &caller, &def, true)?;
-    let base = views::compile_view(&def, &req.extra)?;
-    let narrowed = views::narrow(base, &req)?;
-    let plan = plan_list(app.ctx(&catalog, &principal), &def.resource, &narrowed)?;
+    let plan = views::plan_view(app.ctx(&catalog, &caller), &def, &req.extra, &req)?;
     respond_list(&app, catalog, plan, &req, &format!("views/{slug}")).await
 }
 
@@ -125,19 +121,7 @@ pub async fn run_report(
         reject_unknown(args, &declared)?;
     }
     let catalog = app.catalog();
-    let base = view.clone().unwrap_or_else(|| ViewDef {
-        slug: def.slug.clone(),
-        name: def.name.clone(),
-        resource: def.resource.clone().unwrap_or_default(),
-        fields: None,
-        include: Vec::new(),
-        sort: None,
-        filter: Default::default(),
-        params: Default::default(),
-    });
-    let principal = views::view_principal(&catalog, caller, &base, false)?;
-    let ctx = Ctx { catalog: &catalog, principal: &principal, cursor_key: &app.cursor_key };
-    let plan = views::plan_report(ctx, &def, view.as_ref(), args)?;
+    let plan = views::plan_report_for(app.ctx(&catalog, caller), &def, view.as_ref(), args)?;
     let rows = exec::run_report(&app.db, &catalog, &plan).await?;
     Ok(json!({
         "data": rows,
@@ -182,7 +166,7 @@ pub async fn report_group(
     let results = futures_util::future::join_all(runs).await;
     let mut data = serde_json::Map::new();
     for (slug, result) in group.reports.iter().zip(results) {
-        data.insert(slug.clone(), result?);
+        data.insert(slug.to_string(), result?);
     }
     Ok(Json(json!({"data": data, "meta": {"slug": group.slug, "name": group.name}})))
 }

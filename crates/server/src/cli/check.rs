@@ -26,9 +26,7 @@ fn item(name: &'static str, ok: bool, detail: impl Into<String>) -> Item {
 /// The checks that need no database.
 pub fn static_checks(cfg: &Config) -> Vec<Item> {
     let s = &cfg.security;
-    let loopback = cfg.server.listen.starts_with("127.")
-        || cfg.server.listen.starts_with("localhost")
-        || cfg.server.listen.starts_with("[::1]");
+    let loopback = cfg.server.listen.0.ip().is_loopback();
     vec![
         item(
             "HTTPS or a trusted TLS proxy",
@@ -158,7 +156,7 @@ mod tests {
         assert!(items.iter().filter(|i| i.name != "master key protected").all(|i| i.ok));
         cfg.security.allow_query_token = true;
         cfg.security.body_limit = 1 << 20;
-        cfg.server.listen = "0.0.0.0:8080".into();
+        cfg.server.listen = "0.0.0.0:8080".parse().unwrap();
         let failed: Vec<&str> = static_checks(&cfg).into_iter().filter(|i| !i.ok).map(|i| i.name).collect();
         assert!(failed.contains(&"query-string tokens off"));
         assert!(failed.contains(&"body limit aligned at 256 KiB"));

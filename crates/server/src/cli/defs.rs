@@ -126,7 +126,7 @@ pub async fn apply_text(
                         located(
                             file,
                             &text,
-                            &ViewError { token: v.clone(), message: format!("no view `{v}`: apply it first") },
+                            &ViewError { token: v.to_string(), message: format!("no view `{v}`: apply it first") },
                         )
                     })?)
                 }
@@ -144,7 +144,7 @@ pub async fn apply_text(
                     return Err(located(
                         file,
                         &text,
-                        &ViewError { token: r.clone(), message: format!("no report `{r}`: apply it first") },
+                        &ViewError { token: r.to_string(), message: format!("no report `{r}`: apply it first") },
                     ));
                 }
             }

@@ -48,7 +48,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<(), String> {
     } else {
         cli.config()?
     };
-    let listen = args.listen.clone().unwrap_or_else(|| cfg.server.listen.clone());
+    let listen = args.listen.clone().unwrap_or_else(|| cfg.server.listen.to_string());
     let app = Application::build(cfg, &listen).await?;
     let addr = app.local_addr();
     let base = format!("http://{addr}/api/data_builder/v1");

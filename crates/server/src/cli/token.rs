@@ -8,7 +8,7 @@ use databuilder_engine::catalog::{self, Catalog};
 use databuilder_engine::principal::{Crud, Policy, Scopes};
 
 use super::Cli;
-use crate::config::parse_duration;
+use crate::config::{Net, Origin, parse_duration};
 use crate::startup;
 use crate::store::Store;
 use crate::store::keys::MasterKey;
@@ -58,10 +58,10 @@ pub struct CreateArgs {
     pub row_filters: Vec<String>,
     /// Client IP allowlist entry (repeatable).
     #[arg(long = "cidr", value_name = "CIDR")]
-    pub cidrs: Vec<String>,
-    /// Allowed browser Origin (repeatable).
+    pub cidrs: Vec<Net>,
+    /// Allowed browser Origin (repeatable), like `https://app.example`.
     #[arg(long = "origin", value_name = "URL")]
-    pub origins: Vec<String>,
+    pub origins: Vec<Origin>,
     /// Requests per minute for this token.
     #[arg(long, value_name = "N")]
     pub rate: Option<u32>,
@@ -195,8 +195,8 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
         row_filters,
         views: a.views.clone(),
         allow_sensitive: a.allow_sensitive,
-        cidrs: a.cidrs.clone(),
-        origins: a.origins.clone(),
+        cidrs: a.cidrs.iter().map(Net::to_string).collect(),
+        origins: a.origins.iter().map(Origin::to_string).collect(),
         rate: a.rate,
     })
 }

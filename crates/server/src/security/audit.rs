@@ -75,7 +75,7 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
     let res = next.run(req).await;
     if let Some(rec) = guard.rec.as_mut() {
         rec.status = res.status().as_u16();
-        rec.stage = res.extensions().get::<Rejected>().map(|r| r.0);
+        rec.stage = res.extensions().get::<Rejected>().map(|r| r.0.as_str());
         rec.token_id = res.extensions().get::<TokenId>().map(|t| t.0);
     }
     let (parts, body) = res.into_parts();

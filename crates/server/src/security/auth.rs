@@ -12,7 +12,7 @@ use axum::response::Response;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::reject;
+use super::{Stage, reject};
 use crate::app_state::Shared;
 use crate::body;
 use crate::problem::Problem;
@@ -40,7 +40,7 @@ fn query_token(req: &Request) -> Option<String> {
 }
 
 fn unauthorized(detail: &str) -> Response {
-    reject("auth", Problem::unauthorized(detail))
+    reject(Stage::Auth, Problem::unauthorized(detail))
 }
 
 /// Authenticate, or answer 401.
@@ -62,10 +62,10 @@ pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -
     }
     let record = match app.token(&tokens::hash(&token)).await {
         Ok(r) => r,
-        Err(e) => return reject("auth", Problem::from(e)),
+        Err(e) => return reject(Stage::Auth, Problem::from(e)),
     };
     let Some(entry) = record else { return unauthorized("unknown token") };
-    let (record, principal) = (&entry.0, &entry.1);
+    let (record, principal) = (&entry.record, &entry.principal);
     if !record.active() {
         return unauthorized("token expired or revoked");
     }
@@ -77,6 +77,7 @@ pub async fn authenticate(State(app): State<Shared>, req: Request, next: Next) -
         None => req,
     };
     req.extensions_mut().insert(principal.clone());
+    req.extensions_mut().insert(entry.guard.clone());
 
     let mut res = next.run(req).await;
     res.extensions_mut().insert(TokenId(record.id));
@@ -114,7 +115,7 @@ async fn verify_signature(app: &Shared, record: &TokenRecord, sealed: &str, req:
     let (parts, body) = req.into_parts();
     let bytes = body::read(body, app.config.security.body_limit, app.config.body_timeout())
         .await
-        .map_err(|p| reject("shield", p))?;
+        .map_err(|p| reject(Stage::Shield, p))?;
     let uri = parts.extensions.get::<OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| parts.uri.clone());
     let message = signature_message(parts.method.as_str(), uri.path(), uri.query().unwrap_or(""), &bytes, &ts);
 
@@ -127,6 +128,6 @@ async fn verify_signature(app: &Shared, record: &TokenRecord, sealed: &str, req:
     match app.store.use_nonce(record.id, &nonce).await {
         Ok(true) => Ok(Request::from_parts(parts, Body::from(bytes))),
         Ok(false) => Err(unauthorized("X-Nonce was already used: replay refused")),
-        Err(e) => Err(reject("auth", Problem::from(e))),
+        Err(e) => Err(reject(Stage::Auth, Problem::from(e))),
     }
 }

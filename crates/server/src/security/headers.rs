@@ -2,8 +2,10 @@
 //! every response (success, error, router 404/405, timeouts), and the rendering
 //! of problem bodies with `instance` and `request_id`. Set in one place.
 
+use std::sync::Arc;
+
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -34,10 +36,25 @@ fn new_id() -> String {
     hex::encode(b)
 }
 
+/// What stage 0 needs: whether the server is reached over HTTPS (for HSTS).
+#[derive(Clone)]
+pub struct HeaderPolicy {
+    /// Served over HTTPS directly (or the operator says so).
+    pub https: bool,
+    /// Proxies whose `X-Forwarded-Proto: https` is believed.
+    pub trusted: Arc<[ipnet::IpNet]>,
+}
+
+impl FromRef<Shared> for HeaderPolicy {
+    fn from_ref(app: &Shared) -> HeaderPolicy {
+        app.headers.clone()
+    }
+}
+
 /// Assign the request id, run the request, then finish the response.
-pub async fn finalize(State(app): State<Shared>, mut req: Request, next: Next) -> Response {
+pub async fn finalize(State(policy): State<HeaderPolicy>, mut req: Request, next: Next) -> Response {
     let id = new_id();
-    let https = app.config.security.https || forwarded_https(&app, &req);
+    let https = policy.https || forwarded_https(&policy, &req);
     let path = req.uri().path().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.run(req).await;
@@ -63,8 +80,8 @@ pub async fn finalize(State(app): State<Shared>, mut req: Request, next: Next) -
 }
 
 /// `X-Forwarded-Proto: https` counts only from a trusted proxy.
-fn forwarded_https(app: &Shared, req: &Request) -> bool {
+fn forwarded_https(policy: &HeaderPolicy, req: &Request) -> bool {
     let says_https = req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    says_https && peer.is_some_and(|ip| super::client_ip::in_nets(ip, &app.trusted_proxies))
+    says_https && peer.is_some_and(|ip| super::client_ip::in_nets(ip, &policy.trusted))
 }

@@ -32,6 +32,8 @@ pub mod headers;
 pub mod rate_limit;
 pub mod scopes;
 pub mod shield;
+#[cfg(test)]
+mod tests;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state as with;
@@ -42,12 +44,37 @@ use crate::app_state::Shared;
 use crate::problem::Problem;
 pub use rate_limit::RateMode;
 
+/// A stage of the pipeline, as the audit log names the one that rejected a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Shield,
+    Cors,
+    Audit,
+    Auth,
+    Rate,
+    Scope,
+}
+
+impl Stage {
+    /// The name stored in the audit log's `stage` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Stage::Shield => "shield",
+            Stage::Cors => "cors",
+            Stage::Audit => "audit",
+            Stage::Auth => "auth",
+            Stage::Rate => "rate",
+            Stage::Scope => "scope",
+        }
+    }
+}
+
 /// Which stage rejected a request (a response extension, read by the audit log).
 #[derive(Debug, Clone, Copy)]
-pub struct Rejected(pub &'static str);
+pub struct Rejected(pub Stage);
 
 /// A rejection by `stage`.
-pub fn reject(stage: &'static str, problem: Problem) -> Response {
+pub fn reject(stage: Stage, problem: Problem) -> Response {
     let mut res = problem.into_response();
     res.extensions_mut().insert(Rejected(stage));
     res
@@ -57,11 +84,11 @@ pub fn reject(stage: &'static str, problem: Problem) -> Response {
 pub fn outer(router: Router, app: Shared) -> Router {
     router.layer(
         ServiceBuilder::new()
-            .layer(with(app.clone(), headers::finalize))
-            .layer(with(app.clone(), shield::shield))
-            .layer(with(app.clone(), shield::time_limit))
+            .layer(with(app.headers.clone(), headers::finalize))
+            .layer(with(app.shield.clone(), shield::shield))
+            .layer(with(app.shield.clone(), shield::time_limit))
             .layer(axum::middleware::from_fn(shield::catch_panic))
-            .layer(with(app, cors::preflight)),
+            .layer(with(app.cors.clone(), cors::preflight)),
     )
 }
 
@@ -106,6 +133,6 @@ pub fn api(router: Router<Shared>, app: Shared, guard: Guard) -> Router<Shared> 
             .layer(with(app.clone(), auth::authenticate))
             .layer(axum::middleware::from_fn(cors::origin_check))
             .layer(with((app.clone(), guard.rate), rate_limit::limit))
-            .layer(with((app, guard.capability), scopes::verify)),
+            .layer(with((app.scopes.clone(), guard.capability), scopes::verify)),
     )
 }

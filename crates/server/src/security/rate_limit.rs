@@ -12,7 +12,7 @@ use axum::response::Response;
 use databuilder_engine::exec::DbError;
 use databuilder_engine::principal::Principal;
 
-use super::reject;
+use super::{Stage, reject};
 use crate::app_state::Shared;
 use crate::problem::Problem;
 
@@ -74,7 +74,7 @@ fn unavailable() -> Response {
         "the rate limiter is unavailable; the request was not processed",
     )
     .with_header(header::RETRY_AFTER, HeaderValue::from(1));
-    reject("rate", p)
+    reject(Stage::Rate, p)
 }
 
 fn limited(limit: u32, info: RateInfo) -> Response {
@@ -85,7 +85,7 @@ fn limited(limit: u32, info: RateInfo) -> Response {
         format!("this token may make {limit} requests a minute"),
     )
     .with_header(header::RETRY_AFTER, HeaderValue::from(info.reset));
-    let mut res = reject("rate", problem);
+    let mut res = reject(Stage::Rate, problem);
     set_headers(res.headers_mut(), info);
     res
 }

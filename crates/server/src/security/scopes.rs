@@ -7,16 +7,16 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::RawPathParamsRejection;
-use axum::extract::{RawPathParams, Request, State};
+use axum::extract::{FromRef, RawPathParams, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use databuilder_engine::plan::{Action, PlanError, permissions};
+use databuilder_engine::plan::{Action, Ctx, PlanError, permissions};
 use databuilder_engine::principal::Principal;
 
-use super::client_ip::{client_ip, in_nets, parse_nets};
-use super::{Capability, reject};
-use crate::app_state::Shared;
+use super::client_ip::{client_ip, in_nets};
+use super::{Capability, Stage, reject};
+use crate::app_state::{CatalogCell, Shared, TokenGuard};
 use crate::problem::Problem;
 
 fn action(m: &Method) -> Action {
@@ -28,10 +28,25 @@ fn action(m: &Method) -> Action {
     }
 }
 
+/// What stage 5 needs: the catalog (to authorize the table matrix) and the
+/// trusted proxies (for the client address).
+#[derive(Clone)]
+pub struct ScopeGate {
+    pub catalog: Arc<CatalogCell>,
+    pub cursor_key: Arc<[u8]>,
+    pub trusted: Arc<[ipnet::IpNet]>,
+}
+
+impl FromRef<Shared> for ScopeGate {
+    fn from_ref(app: &Shared) -> ScopeGate {
+        app.scopes.clone()
+    }
+}
+
 /// Verify the token may make this request at all: its CIDR allowlist, then the
 /// route group's capability.
 pub async fn verify(
-    State((app, capability)): State<(Shared, Capability)>,
+    State((gate, capability)): State<(ScopeGate, Capability)>,
     params: Result<RawPathParams, RawPathParamsRejection>,
     req: Request,
     next: Next,
@@ -39,23 +54,23 @@ pub async fn verify(
     let Some(p) = req.extensions().get::<Arc<Principal>>().cloned() else {
         return next.run(req).await;
     };
-    if !p.policy.cidrs.is_empty() {
-        let ip = client_ip(&req, &app.trusted_proxies);
-        if !in_nets(ip, &parse_nets(&p.policy.cidrs)) {
-            return reject("scope", Problem::forbidden("this token may not be used from this address"));
-        }
+    let guard = req.extensions().get::<Arc<TokenGuard>>().cloned().unwrap_or_default();
+    if let Some(nets) = &guard.nets
+        && !in_nets(client_ip(&req, &gate.trusted), nets)
+    {
+        return reject(Stage::Scope, Problem::forbidden("this token may not be used from this address"));
     }
     let params = params.ok();
     let resource = params.iter().flat_map(|p| p.iter()).find(|(k, _)| *k == "resource").map(|(_, v)| v);
-    match check(&app, &p, capability, resource, req.method()) {
+    match check(&gate, &p, capability, resource, req.method()) {
         Ok(()) => next.run(req).await,
-        Err(problem) => reject("scope", problem),
+        Err(problem) => reject(Stage::Scope, problem),
     }
 }
 
 /// The capability rule alone.
 fn check(
-    app: &Shared,
+    gate: &ScopeGate,
     p: &Principal,
     capability: Capability,
     resource: Option<&str>,
@@ -69,8 +84,9 @@ fn check(
         Capability::Definitions => Err(Problem::forbidden("this token has no `views` scope")),
         Capability::Resource => {
             let Some(resource) = resource else { return Ok(()) };
-            let catalog = app.catalog();
-            match permissions::authorize(app.ctx(&catalog, p), resource, action(m)) {
+            let catalog = gate.catalog.get();
+            let ctx = Ctx { catalog: &catalog, principal: p, cursor_key: &gate.cursor_key };
+            match permissions::authorize(ctx, resource, action(m)) {
                 Ok(_) | Err(PlanError::UnknownResource(_)) => Ok(()),
                 Err(e) => Err(Problem::from(e)),
             }

@@ -7,16 +7,17 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 
 use super::client_ip::client_ip;
-use super::reject;
+use super::{Stage, reject};
 use crate::app_state::Shared;
 use crate::problem::Problem;
 
@@ -45,25 +46,85 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// Query limits, per-IP throttle and the concurrency cap.
-pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Response {
-    let sec = &app.config.security;
-    if let Some(q) = req.uri().query() {
-        if q.len() > sec.max_query_bytes {
-            return reject(
-                "shield",
-                Problem::bad_param("query", format!("the query string exceeds {} bytes", sec.max_query_bytes)),
-            );
-        }
-        if q.split('&').count() > sec.max_query_params {
-            return reject(
-                "shield",
-                Problem::bad_param("query", format!("more than {} parameters", sec.max_query_params)),
-            );
+/// The limits stage 1 enforces before authentication.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_query_bytes: usize,
+    pub max_query_params: usize,
+    /// Requests per minute per client IP.
+    pub ip_rate: u32,
+    /// Largest request body, also checked against `Content-Length` here.
+    pub body_limit: usize,
+    /// The handler deadline.
+    pub deadline: Duration,
+}
+
+impl Limits {
+    pub fn of(cfg: &crate::config::Config) -> Limits {
+        let s = &cfg.security;
+        Limits {
+            max_query_bytes: s.max_query_bytes,
+            max_query_params: s.max_query_params,
+            ip_rate: s.ip_rate,
+            body_limit: s.body_limit,
+            deadline: cfg.handler_timeout(),
         }
     }
-    let ip = client_ip(&req, &app.trusted_proxies);
-    if let Err(retry) = app.ip_throttle.hit(ip, sec.ip_rate, unix_now()) {
+}
+
+/// What stage 1 needs: its limits, the per-IP windows and the concurrency cap.
+#[derive(Clone)]
+pub struct Shield {
+    pub limits: Limits,
+    pub throttle: Arc<IpThrottle>,
+    pub concurrency: Arc<tokio::sync::Semaphore>,
+    pub trusted: Arc<[ipnet::IpNet]>,
+}
+
+impl Shield {
+    pub fn new(limits: Limits, max_concurrency: usize, trusted: Arc<[ipnet::IpNet]>) -> Shield {
+        Shield {
+            limits,
+            throttle: Arc::default(),
+            concurrency: Arc::new(tokio::sync::Semaphore::new(max_concurrency.max(1))),
+            trusted,
+        }
+    }
+}
+
+impl FromRef<Shared> for Shield {
+    fn from_ref(app: &Shared) -> Shield {
+        app.shield.clone()
+    }
+}
+
+/// What the head of a request already shows against the limits: the query
+/// string, and a declared body over the limit (413 without reading a byte of it;
+/// chunked bodies are counted while they are read).
+fn head_problem(limits: &Limits, req: &Request) -> Option<Problem> {
+    if let Some(q) = req.uri().query() {
+        if q.len() > limits.max_query_bytes {
+            let detail = format!("the query string exceeds {} bytes", limits.max_query_bytes);
+            return Some(Problem::bad_param("query", detail));
+        }
+        if q.split('&').count() > limits.max_query_params {
+            return Some(Problem::bad_param("query", format!("more than {} parameters", limits.max_query_params)));
+        }
+    }
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limits.body_limit as u64 => Some(crate::body::too_large(limits.body_limit)),
+        _ => None,
+    }
+}
+
+/// Query and body limits from the head, per-IP throttle and the concurrency cap.
+pub async fn shield(State(shield): State<Shield>, req: Request, next: Next) -> Response {
+    if let Some(p) = head_problem(&shield.limits, &req) {
+        return reject(Stage::Shield, p);
+    }
+    let ip = client_ip(&req, &shield.trusted);
+    if let Err(retry) = shield.throttle.hit(ip, shield.limits.ip_rate, unix_now()) {
         let p = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "ip-throttled",
@@ -71,9 +132,9 @@ pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Resp
             "too many requests from this address",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from(retry));
-        return reject("shield", p);
+        return reject(Stage::Shield, p);
     }
-    let Ok(_permit) = app.concurrency.clone().try_acquire_owned() else {
+    let Ok(_permit) = shield.concurrency.clone().try_acquire_owned() else {
         let p = Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
@@ -81,19 +142,19 @@ pub async fn shield(State(app): State<Shared>, req: Request, next: Next) -> Resp
             "the server is at capacity; retry shortly",
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from(1));
-        return reject("shield", p);
+        return reject(Stage::Shield, p);
     };
     next.run(req).await
 }
 
 /// Answer 503 when the handler runs longer than the configured limit. The
 /// database cancels the statement itself (statement timeouts set per connection).
-pub async fn time_limit(State(app): State<Shared>, req: Request, next: Next) -> Response {
-    let limit = app.config.handler_timeout();
+pub async fn time_limit(State(shield): State<Shield>, req: Request, next: Next) -> Response {
+    let limit = shield.limits.deadline;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => reject(
-            "shield",
+            Stage::Shield,
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",

@@ -38,6 +38,11 @@ impl MasterKey {
         Ok(MasterKey(key))
     }
 
+    /// A key given as bytes (tests).
+    pub fn from_bytes(key: [u8; 32]) -> MasterKey {
+        MasterKey(key)
+    }
+
     /// A key for one purpose, derived with HMAC so purposes never share key material.
     pub fn derive(&self, purpose: &str) -> Vec<u8> {
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");

@@ -68,8 +68,8 @@ mod shield {
     use crate::each_dialect;
 
     fn tight(cfg: &mut databuilder::config::Config) {
-        cfg.security.header_timeout = "1s".into();
-        cfg.security.body_timeout = "1s".into();
+        cfg.security.header_timeout = "1s".parse().unwrap();
+        cfg.security.body_timeout = "1s".parse().unwrap();
     }
 
     async fn shield_limits(app: &TestApp) {
@@ -176,7 +176,7 @@ mod auth_gate {
     use crate::each_dialect;
 
     fn cors(cfg: &mut databuilder::config::Config) {
-        cfg.security.cors_origins = vec!["https://good.example".into()];
+        cfg.security.cors_origins = vec!["https://good.example".parse().unwrap()];
     }
 
     async fn tokens_and_signatures(app: &TestApp) {
@@ -397,7 +397,7 @@ mod cidr {
     }
 
     fn behind_proxy(cfg: &mut databuilder::config::Config) {
-        cfg.security.trusted_proxies = vec!["127.0.0.1".into()];
+        cfg.security.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     }
 
     async fn cidr_behind_a_trusted_proxy(app: &TestApp) {
@@ -490,7 +490,7 @@ mod slow {
     use databuilder_engine::catalog::Dialect;
 
     fn two_seconds(cfg: &mut databuilder::config::Config) {
-        cfg.security.handler_timeout = "2s".into();
+        cfg.security.handler_timeout = "2s".parse().unwrap();
     }
 
     /// A deliberately slow statement (a trigger that sleeps) is cancelled on the

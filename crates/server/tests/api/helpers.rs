@@ -118,7 +118,7 @@ pub async fn spawn_app_with(dialect: Dialect, tweak: fn(&mut Config)) -> Option<
     let mut cfg = Config::default();
     cfg.database.url = url.clone();
     cfg.base_dir = dir.clone();
-    cfg.catalog.reload_interval = "0s".into();
+    cfg.catalog.reload_interval = "0s".parse().unwrap();
     // The suite makes many requests with one token; the limiter has its own cases.
     cfg.security.default_rate = 1_000_000;
     cfg.security.ip_rate = 1_000_000;

@@ -5,17 +5,23 @@
 //! never suggests one ("Did you mean …").
 
 use async_graphql::{Error, ErrorExtensions, Pos, Response, ServerError};
+use databuilder_engine::error::ErrorKind;
 use databuilder_engine::exec::{DbError, WriteError};
 use databuilder_engine::plan::PlanError;
 
 use super::meta::Meta;
 use super::types::to_gql;
-use crate::problem::Problem;
+use crate::problem::{Problem, error_row};
 
 /// An error with `extensions.code`.
 pub fn coded(message: impl Into<String>, code: &str) -> Error {
     let code = code.to_string();
     Error::new(message).extend_with(move |_, e| e.set("code", code.clone()))
+}
+
+/// A malformed argument (the table's bad-parameter row).
+pub fn bad_argument(message: impl Into<String>) -> Error {
+    coded(message, error_row(ErrorKind::BadParam).graphql)
 }
 
 /// A request-level error (limits, introspection) with `extensions.code`.
@@ -25,16 +31,18 @@ pub fn server(message: impl Into<String>, code: &str, pos: Option<Pos>) -> Serve
     e
 }
 
-/// A planner error. `Forbidden` and unknown resources never name the table.
+/// A planner error, coded by the one error table. `Forbidden` and unknown
+/// resources never name the table.
 pub fn plan(e: PlanError) -> Error {
+    let code = error_row(e.kind()).graphql;
     match e {
-        PlanError::UnknownResource(_) => coded("no such resource", "NOT_FOUND"),
-        PlanError::Forbidden(_) => coded("this token may not do that", "FORBIDDEN"),
-        PlanError::NotFound { resource, id } => coded(format!("no row `{id}` in `{resource}`"), "NOT_FOUND"),
+        PlanError::UnknownResource(_) => coded("no such resource", code),
+        PlanError::Forbidden(_) => coded("this token may not do that", code),
+        PlanError::NotFound { resource, id } => coded(format!("no row `{id}` in `{resource}`"), code),
         PlanError::BadParam { param, detail } => {
             let p = param.clone();
             Error::new(format!("argument `{param}`: {detail}")).extend_with(move |_, e| {
-                e.set("code", "BAD_REQUEST");
+                e.set("code", code);
                 e.set("param", p.clone());
             })
         }
@@ -42,7 +50,7 @@ pub fn plan(e: PlanError) -> Error {
             let names: Vec<&str> = fields.keys().map(String::as_str).collect();
             let detail = to_gql(&serde_json::to_value(&fields).unwrap_or_default());
             Error::new(format!("invalid fields: {}", names.join(", "))).extend_with(move |_, e| {
-                e.set("code", "VALIDATION");
+                e.set("code", code);
                 e.set("fields", detail.clone());
             })
         }
@@ -56,14 +64,12 @@ pub fn db(e: DbError) -> Error {
 
 /// A write error.
 pub fn write(e: WriteError) -> Error {
-    match e {
-        WriteError::NotFound => coded("no such row", "NOT_FOUND"),
-        other => problem(Problem::from(other)),
-    }
+    problem(Problem::from(e))
 }
 
-fn problem(p: Problem) -> Error {
-    coded(p.detail, &p.code.to_ascii_uppercase().replace('-', "_"))
+/// Any problem (a report's, a write's), with its code from the error table.
+pub fn problem(p: Problem) -> Error {
+    coded(p.detail.clone(), p.graphql_code())
 }
 
 /// Scrub every error text of a response (see the module docs), drop repeated

@@ -146,7 +146,7 @@ fn id_arg(ctx: &ResolverContext<'_>) -> async_graphql::Result<String> {
     match ctx.args.try_get("id")?.as_value() {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
-        _ => Err(errors::coded("`id` must be a string or a number", "BAD_REQUEST")),
+        _ => Err(errors::bad_argument("`id` must be a string or a number")),
     }
 }
 
@@ -271,7 +271,7 @@ fn params(ctx: &ResolverContext<'_>) -> async_graphql::Result<Vec<(String, Strin
             })
             .collect()),
         J::Null => Ok(Vec::new()),
-        _ => Err(errors::coded("`params` must be an object of parameter values", "BAD_ARGUMENT")),
+        _ => Err(errors::bad_argument("`params` must be an object of parameter values")),
     }
 }
 
@@ -299,11 +299,7 @@ pub fn view(meta: Arc<Meta>, i: usize) -> impl Resolver {
             caller.per_page = int("limit");
             caller.page = int("page");
             caller.count = CountMode::None;
-            let principal = views::view_principal(&call.catalog, &call.principal, def, true).map_err(errors::plan)?;
-            let base = views::compile_view(def, &args).map_err(errors::plan)?;
-            let req = views::narrow(base, &caller).map_err(errors::plan)?;
-            let pctx = call.app.ctx(&call.catalog, &principal);
-            let plan = plan::plan_list(pctx, &def.resource, &req).map_err(errors::plan)?;
+            let plan = views::plan_view(call.ctx(), def, &args, &caller).map_err(errors::plan)?;
             let page =
                 exec::run_list(&call.app.db, &call.catalog, &plan, &call.app.cursor_key).await.map_err(errors::db)?;
             Ok(Some(FieldValue::value(to_gql(&J::Array(page.rows.into_iter().map(J::Object).collect())))))
@@ -320,7 +316,7 @@ pub fn report(meta: Arc<Meta>, i: usize) -> impl Resolver {
             let args = params(&ctx)?;
             let out = crate::api::views::run_report(&call.app, &call.principal, &meta.reports[i].slug, &args, true)
                 .await
-                .map_err(|p| errors::coded(p.detail, "BAD_REQUEST"))?;
+                .map_err(errors::problem)?;
             Ok(Some(FieldValue::value(to_gql(&out))))
         })
     }

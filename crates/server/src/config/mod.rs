@@ -1,10 +1,16 @@
 //! Configuration: one typed struct, loaded in layers — defaults, then the TOML
 //! file, then `DATABUILDER_<SECTION>_<KEY>` environment variables, then flags.
+//! Durations, addresses, networks, origins and enums are parsed at load time
+//! (`types.rs`), so a bad value stops the start with its key and the reason and
+//! everything after loading (`databuilder check` included) can trust them.
+
+mod types;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+pub use types::{Dur, Listen, Net, Origin, Preset};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -42,12 +48,12 @@ impl Default for DatabaseConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    pub listen: String,
+    pub listen: Listen,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into() }
+        ServerConfig { listen: Listen(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))) }
     }
 }
 
@@ -59,9 +65,9 @@ pub struct SecurityConfig {
     /// Largest request body in bytes.
     pub body_limit: usize,
     /// Handler time limit, e.g. `10s`.
-    pub handler_timeout: String,
+    pub handler_timeout: Dur,
     /// Header read timeout (slowloris), e.g. `10s`.
-    pub header_timeout: String,
+    pub header_timeout: Dur,
     /// Requests per minute per token unless the token says otherwise.
     pub default_rate: u32,
     /// Sensitive tables (names without prefix).
@@ -69,9 +75,9 @@ pub struct SecurityConfig {
     /// Master key file (when `DATABUILDER_MASTER_KEY` is not set).
     pub master_key_file: String,
     /// Origins the CORS preflight allows (`*` for any); empty: no cross-origin browser use.
-    pub cors_origins: Vec<String>,
+    pub cors_origins: Vec<Origin>,
     /// Proxies whose `X-Forwarded-For` is believed (CIDRs or addresses).
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: Vec<Net>,
     /// Requests per minute per client IP, before authentication.
     pub ip_rate: u32,
     /// Longest query string in bytes.
@@ -79,7 +85,7 @@ pub struct SecurityConfig {
     /// Most query parameters.
     pub max_query_params: usize,
     /// Total time to receive a request body, e.g. `10s` (minimum body rate).
-    pub body_timeout: String,
+    pub body_timeout: Dur,
     /// Requests handled at once; more are shed with 503.
     pub max_concurrency: usize,
     /// Signed requests: allowed clock skew in seconds.
@@ -95,8 +101,8 @@ impl Default for SecurityConfig {
         SecurityConfig {
             allow_query_token: false,
             body_limit: 256 * 1024,
-            handler_timeout: "10s".into(),
-            header_timeout: "10s".into(),
+            handler_timeout: Dur(Duration::from_secs(10)),
+            header_timeout: Dur(Duration::from_secs(10)),
             default_rate: 60,
             sensitive_tables: databuilder_engine::catalog::policy::DEFAULT_SENSITIVE
                 .iter()
@@ -108,7 +114,7 @@ impl Default for SecurityConfig {
             ip_rate: 600,
             max_query_bytes: 4096,
             max_query_params: 100,
-            body_timeout: "10s".into(),
+            body_timeout: Dur(Duration::from_secs(10)),
             max_concurrency: 512,
             signature_window: 300,
             log_retention_days: 90,
@@ -131,15 +137,19 @@ pub struct RelationConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct CatalogSection {
     /// Periodic catalog check, e.g. `60s` (`0s` turns it off).
-    pub reload_interval: String,
+    pub reload_interval: Dur,
     /// `auto`, `on` or `off`.
-    pub perfex_preset: String,
+    pub perfex_preset: Preset,
     pub relations: Vec<RelationConfig>,
 }
 
 impl Default for CatalogSection {
     fn default() -> Self {
-        CatalogSection { reload_interval: "60s".into(), perfex_preset: "auto".into(), relations: Vec::new() }
+        CatalogSection {
+            reload_interval: Dur(Duration::from_secs(60)),
+            perfex_preset: Preset::Auto,
+            relations: Vec::new(),
+        }
     }
 }
 
@@ -219,19 +229,24 @@ impl Config {
     }
 
     pub fn handler_timeout(&self) -> Duration {
-        parse_duration(&self.security.handler_timeout).unwrap_or(Duration::from_secs(10))
+        self.security.handler_timeout.0
     }
 
     pub fn header_timeout(&self) -> Duration {
-        parse_duration(&self.security.header_timeout).unwrap_or(Duration::from_secs(10))
+        self.security.header_timeout.0
     }
 
     pub fn body_timeout(&self) -> Duration {
-        parse_duration(&self.security.body_timeout).unwrap_or(Duration::from_secs(10))
+        self.security.body_timeout.0
     }
 
     pub fn reload_interval(&self) -> Duration {
-        parse_duration(&self.catalog.reload_interval).unwrap_or(Duration::from_secs(60))
+        self.catalog.reload_interval.0
+    }
+
+    /// The trusted proxies as networks.
+    pub fn trusted_proxies(&self) -> Vec<ipnet::IpNet> {
+        self.security.trusted_proxies.iter().map(|n| n.0).collect()
     }
 }
 
@@ -309,6 +324,24 @@ mod tests {
         assert_eq!(cfg.database.url, "mysql://x/y");
         assert!(cfg.security.allow_query_token);
         assert_eq!(cfg.explorer.public_token, "dba_x");
+    }
+
+    #[test]
+    fn bad_values_stop_the_start_naming_key_and_reason() {
+        for (toml, key, reason) in [
+            ("[security]\nheader_timeout = \"10x\"", "header_timeout", "\"10x\" is not a duration"),
+            ("[server]\nlisten = \"8080\"", "listen", "is not an address"),
+            ("[security]\ntrusted_proxies = [\"10.0.0.0/40\"]", "trusted_proxies", "is not a CIDR"),
+            ("[security]\ncors_origins = [\"app.example\"]", "cors_origins", "is not an origin"),
+            ("[catalog]\nperfex_preset = \"maybe\"", "perfex_preset", "maybe"),
+        ] {
+            let dir = std::env::temp_dir().join(format!("dbcfg-{}-{key}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let file = dir.join("c.toml");
+            std::fs::write(&file, toml).unwrap();
+            let err = Config::load(Some(&file)).unwrap_err();
+            assert!(err.contains(key) && err.contains(reason), "{err}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use databuilder_engine::catalog::{self, Catalog, CatalogConfig};
+use databuilder_engine::catalog::{Catalog, CatalogConfig};
 use databuilder_engine::exec::{Db, DbError};
 use databuilder_engine::plan::Ctx;
 use databuilder_engine::principal::Principal;
@@ -168,7 +168,7 @@ impl AppState {
 
     /// Re-read the schema; returns the number of resources.
     pub async fn reload_catalog(&self) -> Result<usize, DbError> {
-        let fresh = catalog::load(&self.db, &self.catalog_config).await?;
+        let fresh = databuilder_engine::exec::load_catalog(&self.db, &self.catalog_config).await?;
         let n = fresh.tables.len();
         self.catalog.set(fresh);
         Ok(n)
@@ -193,6 +193,14 @@ impl AppState {
         }
         guard.0 = Some(Instant::now());
         guard.1.clone()
+    }
+
+    /// Drop a token from this instance's cache (after a revoke or rotate here,
+    /// so it stops working on this instance at once; others within the TTL).
+    pub fn forget_token(&self, hash: &str) {
+        if let Ok(mut cache) = self.token_cache.lock() {
+            cache.remove(hash);
+        }
     }
 
     /// A token by hash, through a short cache (negative answers are cached too).

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::api::{graphql, meta, openapi, rest, snippets, views};
+use crate::api::{aggregate, graphql, meta, openapi, rest, snippets, views};
 use crate::app_state::Shared;
 use crate::pages;
 use crate::problem::Problem;
@@ -57,6 +57,7 @@ fn resources() -> Router<Shared> {
     Router::new()
         .route("/{resource}", get(rest::list).post(rest::create))
         .route("/{resource}/schema", get(meta::schema))
+        .route("/{resource}/aggregate", get(aggregate::aggregate))
         .route("/{resource}/{id}", get(rest::get_one).put(rest::update).patch(rest::update).delete(rest::delete))
 }
 
@@ -81,6 +82,7 @@ fn pages() -> Router<Shared> {
         .route("/explorer", get(pages::explorer::page))
         .route("/explorer/config", get(pages::explorer::config))
         .route("/explorer/assets/{file}", get(pages::explorer::asset))
+        .merge(pages::admin::routes())
 }
 
 /// The whole router, with the security layers.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use databuilder_engine::catalog::perfex::RelationSpec;
-use databuilder_engine::catalog::{self, CatalogConfig, Dialect};
+use databuilder_engine::catalog::{CatalogConfig, Dialect};
 use databuilder_engine::exec::Db;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
@@ -93,7 +93,9 @@ impl Application {
         let key = MasterKey::load(&cfg.master_key_path())?;
         let catalog_cfg = catalog_config(&cfg)?;
         let started = std::time::Instant::now();
-        let catalog = catalog::load(&db, &catalog_cfg).await.map_err(|e| format!("cannot read the schema: {e}"))?;
+        let catalog = databuilder_engine::exec::load_catalog(&db, &catalog_cfg)
+            .await
+            .map_err(|e| format!("cannot read the schema: {e}"))?;
         tracing::info!(
             tables = catalog.tables.len(),
             perfex = catalog.perfex,
@@ -145,6 +147,7 @@ impl Application {
 /// audit retention daily.
 fn spawn_maintenance(app: Shared) {
     crate::store::audit::spawn_retention(app.store.clone(), app.config.security.log_retention_days);
+    crate::store::admin::spawn_housekeeping(app.store.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {

@@ -93,7 +93,7 @@ fn make_table(t: &RawTable, stripped: &str, resource: String, sensitive: bool) -
             auto_increment: c.auto_increment,
             generated: c.generated,
             secret: policy::is_secret_column(stripped, &c.name),
-            pii: crate::sandbox::pii_kind(stripped, &c.name, ColumnKind::from_sql_type(&c.sql_type)),
+            pii: crate::catalog::pii_kind(stripped, &c.name, ColumnKind::from_sql_type(&c.sql_type)),
         })
         .collect();
     let index = |n: &str| columns.iter().position(|c| c.name == n);

@@ -5,13 +5,16 @@
 //! `raw.rs` is what a database says about itself; `sqlite.rs`, `mysql.rs` and
 //! `postgres.rs` read it (same shape each); `build.rs` resolves it into the
 //! [`Catalog`] of `model.rs`; `policy.rs` marks secrets and sensitive tables;
-//! `perfex.rs` holds the relation preset for Perfex CRM.
+//! `perfex.rs` holds the relation preset for Perfex CRM; `pii.rs` the PII kinds.
+//! Reading a live database is the executor's (`exec::load_catalog`): the catalog
+//! itself knows nothing of connections.
 
 mod build;
 mod dialect;
 mod model;
 pub mod mysql;
 pub mod perfex;
+pub mod pii;
 pub mod policy;
 pub mod postgres;
 pub mod raw;
@@ -20,15 +23,4 @@ pub mod sqlite;
 pub use build::{CatalogConfig, RESERVED, singular};
 pub use dialect::Dialect;
 pub use model::{Catalog, Column, ColumnKind, RelKind, Relation, Table, max_len_of};
-
-use crate::exec::Db;
-
-/// Read the live database and resolve it into a catalog.
-pub async fn load(db: &Db, cfg: &CatalogConfig) -> Result<Catalog, sqlx::Error> {
-    let raw = match db {
-        Db::Sqlite(p) => sqlite::introspect(p).await?,
-        Db::MySql(p) => mysql::introspect(p).await?,
-        Db::Postgres(p) => postgres::introspect(p).await?,
-    };
-    Ok(Catalog::build(db.dialect(), raw, cfg))
-}
+pub use pii::{Pii, pii_kind};

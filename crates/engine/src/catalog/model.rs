@@ -79,7 +79,7 @@ pub struct Column {
     /// Declared maximum length in characters, for text columns.
     pub max_len: Option<usize>,
     /// Personal data, replaced by fakes for sandbox tokens.
-    pub pii: Option<crate::sandbox::Pii>,
+    pub pii: Option<crate::catalog::Pii>,
 }
 
 /// Whether a relation points at one row or many.

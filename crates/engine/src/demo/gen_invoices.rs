@@ -10,7 +10,7 @@ use super::gen_people::{Company, client_company};
 use super::gen_projects::project_client;
 use super::lookups::{ITEM_COUNT, TAXES, item};
 use super::rng::Rng;
-use super::words::SENTENCES;
+use crate::sandbox::words::SENTENCES;
 use crate::value::Value;
 
 const SEED_INV_PLAN: u64 = 0x1_4001;

@@ -9,7 +9,7 @@ use super::data::{
 };
 use super::lookups::{COUNTRIES, LEAD_SOURCES, LEAD_STATUSES};
 use super::rng::Rng;
-use super::words::{
+use crate::sandbox::words::{
     COMPANY_A, COMPANY_B, COMPANY_SUFFIX, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PLACES, SENTENCES, STREET_KINDS, STREETS,
 };
 use crate::value::Value;

@@ -7,7 +7,7 @@
 use super::data::{DAYS, Fanout, Plan, RowRef, STAFF, Spec, date, id, int, money, office_in, txt, when};
 use super::gen_people::client_company;
 use super::rng::Rng;
-use super::words::{MILESTONES, PROJECT_KINDS, SENTENCES, TASK_OBJECTS, TASK_VERBS};
+use crate::sandbox::words::{MILESTONES, PROJECT_KINDS, SENTENCES, TASK_OBJECTS, TASK_VERBS};
 use crate::value::Value;
 
 const SEED_PROJECT: u64 = 0x960_0001;

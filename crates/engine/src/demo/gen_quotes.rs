@@ -6,7 +6,7 @@ use super::gen_invoices::{billing, invoice_refs, no_shipping, tax_on};
 use super::gen_people::{client_company, lead_name, slug};
 use super::lookups::TAXES;
 use super::rng::Rng;
-use super::words::{FIRST_NAMES, LAST_NAMES, PROJECT_KINDS, SENTENCES};
+use crate::sandbox::words::{FIRST_NAMES, LAST_NAMES, PROJECT_KINDS, SENTENCES};
 use crate::value::Value;
 
 const SEED_ESTIMATE: u64 = 0xE_5001;

@@ -7,7 +7,7 @@ use super::gen_projects::project_client;
 use super::gen_quotes::acceptance;
 use super::lookups::{CONTRACT_TYPE_COUNT, EXPENSE_CATEGORY_COUNT, INDUSTRY_FIELD, TAXES};
 use super::rng::Rng;
-use super::words::{EXPENSE_NAMES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, SENTENCES, TICKET_SUBJECTS};
+use crate::sandbox::words::{EXPENSE_NAMES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, SENTENCES, TICKET_SUBJECTS};
 use crate::value::Value;
 
 const SEED_CONTRACT: u64 = 0xC0_0001;

@@ -18,13 +18,13 @@ mod gen_people;
 mod gen_projects;
 mod gen_quotes;
 mod gen_work;
+mod load;
 mod lookups;
 mod rng;
 pub mod schema;
 mod tables_core;
 mod tables_sales;
 mod tables_work;
-pub(crate) mod words;
 
 #[cfg(test)]
 mod tests;
@@ -34,6 +34,7 @@ mod tests_load;
 use crate::catalog::Dialect;
 use crate::value::Value;
 
+pub use load::load_demo;
 pub use schema::{ColType, Column, DefaultValue, Index, PrimaryKey, Table, tables};
 
 /// The table prefix of the demo database.

@@ -4,12 +4,12 @@
 //! database text ever reaches a client.
 
 mod driver;
-mod load;
+mod introspect;
 mod run;
 mod write;
 
-pub use load::load_demo;
-pub use run::{Object, Page, kinds, output, run_list, run_node, run_report, shape};
+pub use introspect::load_catalog;
+pub use run::{Object, Page, count_report_groups, kinds, output, run_list, run_node, run_report, shape};
 
 pub use write::{WriteError, etag, run_create, run_delete, run_update};
 

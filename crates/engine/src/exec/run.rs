@@ -166,7 +166,7 @@ async fn fetch_children(
 }
 
 /// Run a report: one aggregate statement; rows keyed by the report's labels.
-pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::views::ReportPlan) -> Result<Vec<Object>, DbError> {
+pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::plan::ReportPlan) -> Result<Vec<Object>, DbError> {
     let kinds: Vec<Option<ColumnKind>> = plan.kinds(catalog).into_iter().map(Some).collect();
     let rows = db.fetch_all(&crate::sql::render_report(catalog, plan), &kinds).await?;
     let labels = plan.labels();
@@ -181,4 +181,9 @@ pub async fn run_report(db: &Db, catalog: &Catalog, plan: &crate::views::ReportP
         .into_iter()
         .map(|r| labels.iter().cloned().zip(r.into_iter().enumerate().map(|(i, v)| mask(i, v))).collect())
         .collect())
+}
+
+/// The number of groups of a report before its limit (the `total` of an ad-hoc aggregate).
+pub async fn count_report_groups(db: &Db, catalog: &Catalog, plan: &crate::plan::ReportPlan) -> Result<i64, DbError> {
+    Ok(db.fetch_i64(&crate::sql::render_report_count(catalog, plan)).await?.unwrap_or(0))
 }

@@ -7,6 +7,7 @@ mod cond;
 pub mod cursor;
 pub mod permissions;
 mod read;
+mod report;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -15,7 +16,8 @@ use std::collections::BTreeMap;
 
 pub use cond::{CmpOp, Cond, OrderKey, Select, like_escape};
 pub use permissions::Action;
-pub use read::{Include, ListPlan, Mask, Node, include_specs, plan_get, plan_list};
+pub use read::{Include, ListPlan, Mask, Node, plan_get, plan_list};
+pub use report::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
 
 pub use write::{WritePlan, WriteRow, plan_create, plan_delete, plan_update, rolls_back};
 

@@ -23,7 +23,7 @@ pub struct Node {
 #[derive(Debug, Clone)]
 pub struct Mask {
     /// Aligned with `Node::output`.
-    pub pii: Vec<Option<crate::sandbox::Pii>>,
+    pub pii: Vec<Option<crate::catalog::Pii>>,
     pub masker: crate::sandbox::Masker,
 }
 
@@ -132,26 +132,6 @@ pub(crate) fn id_filter(ctx: Ctx<'_>, t: &Table, id: &str) -> Result<Vec<Cond>, 
     let mut f = row_filter(ctx, t);
     f.push(Cond::Cmp { col: pk, op: CmpOp::Eq, value });
     Ok(f)
-}
-
-/// Include paths merged into specs: `client,client.country,items` →
-/// [client {country}, items].
-pub fn include_specs(paths: &[Vec<String>]) -> Vec<IncludeSpec> {
-    let mut out: Vec<IncludeSpec> = Vec::new();
-    for path in paths {
-        let mut level = &mut out;
-        for seg in path {
-            let pos = match level.iter().position(|s| s.alias.is_none() && &s.name == seg) {
-                Some(p) => p,
-                None => {
-                    level.push(IncludeSpec::new(seg));
-                    level.len() - 1
-                }
-            };
-            level = &mut level[pos].include;
-        }
-    }
-    out
 }
 
 /// The node of one table: output columns, hidden keys and includes.

@@ -205,7 +205,7 @@ impl fmt::Display for ParamError {
 impl ListRequest {
     /// Every include: the `include` paths merged, then the nested specs.
     pub fn include_specs(&self) -> Vec<IncludeSpec> {
-        let mut specs = crate::plan::include_specs(&self.include);
+        let mut specs = include_specs(&self.include);
         specs.extend(self.nested.iter().cloned());
         specs
     }
@@ -280,4 +280,24 @@ impl ListRequest {
         }
         q.finish()
     }
+}
+
+/// Include paths merged into specs: `client,client.country,items` →
+/// [client {country}, items].
+pub fn include_specs(paths: &[Vec<String>]) -> Vec<IncludeSpec> {
+    let mut out: Vec<IncludeSpec> = Vec::new();
+    for path in paths {
+        let mut level = &mut out;
+        for seg in path {
+            let pos = match level.iter().position(|s| s.alias.is_none() && &s.name == seg) {
+                Some(p) => p,
+                None => {
+                    level.push(IncludeSpec::new(seg));
+                    level.len() - 1
+                }
+            };
+            level = &mut level[pos].include;
+        }
+    }
+    out
 }

@@ -4,7 +4,7 @@
 use serde_json::Value as J;
 
 use super::Pii;
-use crate::demo::words::{
+use super::words::{
     COMPANY_A, COMPANY_B, COMPANY_SUFFIX, FIRST_NAMES, JOB_TITLES, LAST_NAMES, PLACES, SENTENCES, STREET_KINDS, STREETS,
 };
 

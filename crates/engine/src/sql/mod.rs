@@ -7,7 +7,7 @@ mod render;
 
 pub use render::{
     render_count, render_counter_read, render_counter_upsert, render_delete, render_insert, render_insert_rows,
-    render_report, render_select, render_setval, render_update,
+    render_report, render_report_count, render_select, render_setval, render_update,
 };
 
 use crate::catalog::Dialect;

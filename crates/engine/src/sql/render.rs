@@ -4,8 +4,8 @@
 
 use super::{Builder, Sql};
 use crate::catalog::{Catalog, Dialect, Table};
+use crate::plan::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
 use crate::plan::{Cond, Select};
-use crate::views::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
 
 use crate::value::Value;
 
@@ -222,33 +222,51 @@ pub fn render_setval(table: &str, column: &str) -> Sql {
 /// HAVING … ORDER BY … LIMIT ?`. Date buckets are rendered per dialect as text
 /// (`2024-01-31`, `2024-W05`, `2024-01`, `2024-Q1`, `2024`).
 pub fn render_report(catalog: &Catalog, r: &ReportPlan) -> Sql {
-    let t = catalog.table(r.table);
     let mut b = Builder::new(catalog.dialect);
+    report_body(&mut b, catalog, r, true);
+    b.finish()
+}
+
+/// The number of groups a report has before its limit:
+/// `SELECT COUNT(*) FROM (<report without ORDER BY and LIMIT>) AS n`.
+pub fn render_report_count(catalog: &Catalog, r: &ReportPlan) -> Sql {
+    let mut b = Builder::new(catalog.dialect);
+    b.push("SELECT COUNT(*) FROM (");
+    report_body(&mut b, catalog, r, false);
+    b.push(") AS ").ident("n");
+    b.finish()
+}
+
+fn report_body(b: &mut Builder, catalog: &Catalog, r: &ReportPlan, order_and_limit: bool) {
+    let t = catalog.table(r.table);
     b.push("SELECT ");
     for (i, g) in r.groups.iter().enumerate() {
         if i > 0 {
             b.push(", ");
         }
-        group_expr(&mut b, t, g);
+        group_expr(b, t, g);
         b.push(" AS ").ident(&format!("g{i}"));
     }
     for (i, m) in r.metrics.iter().enumerate() {
         if i > 0 || !r.groups.is_empty() {
             b.push(", ");
         }
-        metric_expr(&mut b, t, m);
+        metric_expr(b, t, m);
         b.push(" AS ").ident(&format!("m{i}"));
     }
     b.push(" FROM ").ident(&t.name);
-    where_clause(&mut b, t, &r.filter);
+    where_clause(b, t, &r.filter);
     for (i, g) in r.groups.iter().enumerate() {
         b.push(if i == 0 { " GROUP BY " } else { ", " });
-        group_expr(&mut b, t, g);
+        group_expr(b, t, g);
     }
     for (i, (m, op, v)) in r.having.iter().enumerate() {
         b.push(if i == 0 { " HAVING " } else { " AND " });
-        metric_expr(&mut b, t, &r.metrics[*m]);
+        metric_expr(b, t, &r.metrics[*m]);
         b.push(op.sql()).param(v.clone());
+    }
+    if !order_and_limit {
+        return;
     }
     let groups = r.groups.len();
     for (i, (idx, desc)) in r.order.iter().enumerate() {
@@ -265,7 +283,6 @@ pub fn render_report(catalog: &Catalog, r: &ReportPlan) -> Sql {
     if let Some(limit) = r.limit {
         b.push(" LIMIT ").param(Value::Int(limit as i64));
     }
-    b.finish()
 }
 
 fn group_expr(b: &mut Builder, t: &Table, g: &GroupKey) {

@@ -3,13 +3,18 @@
 //! stored as data and re-planned on every call for the calling principal, so
 //! scopes, row filters and secret-column rules always apply.
 
+mod aggregate;
 mod compile;
 mod pipeline;
 mod report;
 
+pub use aggregate::{
+    AggregateRequest, DEFAULT_AGGREGATE_ROWS, MAX_AGGREGATE_ROWS, MAX_GROUP_KEYS, MAX_METRICS, plan_aggregate,
+    split_list,
+};
 pub use compile::{ViewError, compile_view, narrow, validate_view, view_principal};
 pub use pipeline::{plan_report_for, plan_view};
-pub use report::{Bucket, GroupKey, Metric, MetricFn, ReportPlan, plan_report, validate_report};
+pub use report::{plan_report, validate_report};
 
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 //! arguments, narrowed by the caller's list parameters, planned. Reports go the
 //! same way over their view (or a bare resource).
 
-use super::{ReportDef, ReportPlan, ViewDef, compile_view, narrow, plan_report, view_principal};
-use crate::plan::{Ctx, ListPlan, PlanError, plan_list};
+use super::{ReportDef, ViewDef, compile_view, narrow, plan_report, view_principal};
+use crate::plan::{Ctx, ListPlan, PlanError, ReportPlan, plan_list};
 use crate::request::ListRequest;
 
 /// Plan view `def` for the caller in `ctx`, with its arguments `args` and the

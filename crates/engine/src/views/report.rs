@@ -2,92 +2,13 @@
 //! limit over a resource or a view. The filter comes from planning the base
 //! request for the caller, so row filters and secret-column rules hold here too.
 
-use std::collections::BTreeMap;
-
 use super::compile::{ViewError, definition_filters, plan_error, validation_principal};
 use super::{ReportDef, ViewDef, compile_view};
 use crate::catalog::{Catalog, ColumnKind};
-use crate::plan::{CmpOp, Cond, Ctx, PlanError, permissions, plan_list};
+use crate::plan::{Bucket, GroupKey, Metric, MetricFn, ReportPlan};
+use crate::plan::{CmpOp, Ctx, PlanError, permissions, plan_list};
 use crate::request::{ListRequest, Op, filter_from_key};
 use crate::value::Value;
-
-/// Date buckets for `group_by`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bucket {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
-
-/// An aggregate function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricFn {
-    Count,
-    Sum,
-    Avg,
-    Min,
-    Max,
-    CountDistinct,
-}
-
-/// One `group_by` entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupKey {
-    pub col: usize,
-    pub bucket: Option<Bucket>,
-    /// As written: `sale_agent`, `month(date)`.
-    pub label: String,
-}
-
-/// One metric.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Metric {
-    pub func: MetricFn,
-    /// `None` for `count(*)`.
-    pub col: Option<usize>,
-    pub label: String,
-}
-
-/// A planned report.
-#[derive(Debug, Clone)]
-pub struct ReportPlan {
-    pub table: usize,
-    pub filter: Vec<Cond>,
-    pub groups: Vec<GroupKey>,
-    pub metrics: Vec<Metric>,
-    /// (metric index, comparison, value).
-    pub having: Vec<(usize, CmpOp, Value)>,
-    /// (output column index: groups then metrics, descending).
-    pub order: Vec<(usize, bool)>,
-    pub limit: Option<u64>,
-    /// Sandbox principals: PII labels and money figures are replaced (aligned with `labels`).
-    pub mask: Option<crate::plan::Mask>,
-}
-
-impl ReportPlan {
-    /// Output column labels, groups then metrics.
-    pub fn labels(&self) -> Vec<String> {
-        self.groups.iter().map(|g| g.label.clone()).chain(self.metrics.iter().map(|m| m.label.clone())).collect()
-    }
-
-    /// Output column kinds, for decoding and for chart metadata.
-    pub fn kinds(&self, catalog: &Catalog) -> Vec<ColumnKind> {
-        let t = catalog.table(self.table);
-        let groups =
-            self.groups.iter().map(|g| if g.bucket.is_some() { ColumnKind::Text } else { t.columns[g.col].kind });
-        let metrics = self.metrics.iter().map(|m| match (m.func, m.col) {
-            (MetricFn::Count | MetricFn::CountDistinct, _) | (_, None) => ColumnKind::Int,
-            (MetricFn::Avg, Some(c)) => match t.columns[c].kind {
-                ColumnKind::Float => ColumnKind::Float,
-                _ => ColumnKind::Decimal { scale: None },
-            },
-            (_, Some(c)) => t.columns[c].kind,
-        });
-        groups.chain(metrics).collect()
-    }
-}
 
 /// Most rows a report returns.
 pub const MAX_REPORT_ROWS: u32 = 10_000;
@@ -170,13 +91,38 @@ pub fn plan_report(
         (None, None) => return Err(PlanError::param("resource", "a report needs a resource or a view")),
     };
     base.filters.extend(definition_filters(&def.filter, &def.params, args)?);
+    let having: Vec<(String, String)> = def.having.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let shape = Shape { group_by: &def.group_by, metrics: &def.metrics, having: &having, sort: def.sort.as_deref() };
+    let mut plan = plan_shape(ctx, &resource, base, &shape)?;
+    plan.limit = Some(def.limit.unwrap_or(MAX_REPORT_ROWS).min(MAX_REPORT_ROWS) as u64);
+    Ok(plan)
+}
+
+/// What a report or an ad-hoc aggregate asks for, as written.
+pub(crate) struct Shape<'a> {
+    pub group_by: &'a [String],
+    pub metrics: &'a [String],
+    /// `having` keys (`sum(total).gt`) with their values.
+    pub having: &'a [(String, String)],
+    pub sort: Option<&'a str>,
+}
+
+/// Plan groups, metrics, `having` and order over `base` (its filters only),
+/// planned as a list for the caller so its permissions, row filters and
+/// secret-column rules are in the figures. The limit is the caller's to set.
+pub(crate) fn plan_shape(
+    ctx: Ctx<'_>,
+    resource: &str,
+    mut base: ListRequest,
+    shape: &Shape<'_>,
+) -> Result<ReportPlan, PlanError> {
     base.fields = None;
     base.include.clear();
     base.sort.clear();
-    let list = plan_list(ctx, &resource, &base)?;
+    let list = plan_list(ctx, resource, &base)?;
     let table = list.root.select.table;
-    let groups = def.group_by.iter().map(|g| group_key(ctx, table, g)).collect::<Result<Vec<_>, _>>()?;
-    let metrics = def.metrics.iter().map(|m| metric(ctx, table, m)).collect::<Result<Vec<_>, _>>()?;
+    let groups = shape.group_by.iter().map(|g| group_key(ctx, table, g)).collect::<Result<Vec<_>, _>>()?;
+    let metrics = shape.metrics.iter().map(|m| metric(ctx, table, m)).collect::<Result<Vec<_>, _>>()?;
     if metrics.is_empty() {
         return Err(PlanError::param("metrics", "a report needs at least one metric"));
     }
@@ -201,16 +147,15 @@ pub fn plan_report(
         plan.mask = Some(crate::plan::Mask { pii, masker: crate::sandbox::Masker::new(ctx.cursor_key) });
     }
 
-    plan.having = having(ctx.catalog, &plan, &def.having)?;
-    plan.order = order(&plan, def.sort.as_deref())?;
-    plan.limit = Some(def.limit.unwrap_or(MAX_REPORT_ROWS).min(MAX_REPORT_ROWS) as u64);
+    plan.having = having(ctx.catalog, &plan, shape.having)?;
+    plan.order = order(&plan, shape.sort)?;
     Ok(plan)
 }
 
 fn having(
     catalog: &Catalog,
     plan: &ReportPlan,
-    having: &BTreeMap<String, String>,
+    having: &[(String, String)],
 ) -> Result<Vec<(usize, CmpOp, Value)>, PlanError> {
     let kinds = plan.kinds(catalog);
     let mut out = Vec::new();

@@ -17,7 +17,7 @@
 //!    earlier tokens, rate windows or audit records. An unreachable MariaDB is
 //!    skipped with the reason. Delete `target/bench-demo/` or drop the database
 //!    to time the generation again.
-//! 2. **Catalog introspection** (SQLite): `catalog::load` 20 times; min, median.
+//! 2. **Catalog introspection** (SQLite): `exec::load_catalog` 20 times; min, median.
 //! 3. **SQL statements per request**, on quiet servers before any load, through
 //!    the pipeline-off router (token, rate and audit statements do not exist
 //!    there): 200 sequential requests of W1, W2, W2 `count=none`, G1 and G2,

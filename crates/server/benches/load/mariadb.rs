@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use databuilder_engine::exec::{Db, load_demo};
+use databuilder_engine::demo::load_demo;
+use databuilder_engine::exec::Db;
 use sqlx::Row;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 

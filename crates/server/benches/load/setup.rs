@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use databuilder::config::Config;
 use databuilder::startup::catalog_config;
-use databuilder_engine::catalog;
-use databuilder_engine::exec::{Db, load_demo};
+use databuilder_engine::demo::load_demo;
+use databuilder_engine::exec::Db;
 use tokio::runtime::Runtime;
 
 use crate::{CATALOG_RUNS, DEFAULT_SECS, DEMO_SCALE};
@@ -121,7 +121,7 @@ pub struct CatalogTiming {
     pub median_ms: f64,
 }
 
-/// Time `catalog::load` on the demo database `CATALOG_RUNS` times.
+/// Time `exec::load_catalog` on the demo database `CATALOG_RUNS` times.
 pub async fn time_catalog(paths: &Paths) -> CatalogTiming {
     let mut cfg = Config::default();
     cfg.database.url = paths.db_url();
@@ -131,7 +131,7 @@ pub async fn time_catalog(paths: &Paths) -> CatalogTiming {
     let mut tables = 0;
     for _ in 0..CATALOG_RUNS {
         let started = Instant::now();
-        let c = catalog::load(&db, &catalog_cfg).await.expect("introspect the demo database");
+        let c = databuilder_engine::exec::load_catalog(&db, &catalog_cfg).await.expect("introspect the demo database");
         ms.push(started.elapsed().as_secs_f64() * 1e3);
         tables = c.tables.len();
     }

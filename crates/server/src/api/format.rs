@@ -33,10 +33,7 @@ pub fn stream(db: Db, catalog: Arc<Catalog>, plan: ListPlan) -> Response {
             rx,
             |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
         ));
-    let mut res = Response::new(body);
-    let ct = if format == Format::Csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    res
+    with_type(Response::new(body), format)
 }
 
 async fn produce(
@@ -50,8 +47,7 @@ async fn produce(
     if plan.format == Format::Csv {
         let mut header: Vec<String> = node.output.iter().map(|(n, _)| n.clone()).collect();
         header.extend(node.includes.iter().map(|i| i.name.clone()));
-        let line = header.iter().map(|h| csv_field(&J::String(h.clone()))).collect::<Vec<_>>().join(",") + "\r\n";
-        if tx.send(Ok(Bytes::from(line))).await.is_err() {
+        if tx.send(Ok(header_line(&header))).await.is_err() {
             return Ok(());
         }
     }
@@ -70,6 +66,28 @@ async fn produce(
             return Ok(());
         }
     }
+}
+
+/// A CSV or NDJSON answer of rows already read (an aggregate: at most 1000
+/// rows), with the same encoders and header line as the list streams.
+pub fn rows(format: Format, header: &[String], rows: &[Object]) -> Response {
+    let mut out = Vec::with_capacity(2);
+    if format == Format::Csv {
+        out.push(header_line(header));
+    }
+    out.push(encode(format, rows));
+    let body = Body::from_stream(futures_util::stream::iter(out.into_iter().map(Ok::<_, std::io::Error>)));
+    with_type(Response::new(body), format)
+}
+
+fn with_type(mut res: Response, format: Format) -> Response {
+    let ct = if format == Format::Csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    res
+}
+
+fn header_line(header: &[String]) -> Bytes {
+    Bytes::from(header.iter().map(|h| csv_field(&J::String(h.clone()))).collect::<Vec<_>>().join(",") + "\r\n")
 }
 
 fn encode(format: Format, rows: &[Object]) -> Bytes {

@@ -2,6 +2,8 @@
 //! `format.rs` encodes results. Errors map to HTTP in `crate::problem`; routes are
 //! assembled in `crate::routes`.
 
+pub mod aggregate;
+pub mod broken;
 pub mod format;
 pub mod graphql;
 pub mod meta;

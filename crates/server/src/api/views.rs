@@ -10,6 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use databuilder_engine::catalog::{Catalog, ColumnKind};
 use databuilder_engine::exec;
+use databuilder_engine::plan::PlanError;
 use databuilder_engine::principal::Principal;
 use databuilder_engine::request::parse_list_query;
 use databuilder_engine::views::{self, GroupDef, ReportDef, ViewDef};
@@ -45,9 +46,10 @@ pub async fn list_views(State(app): State<Shared>, caller: Caller) -> Result<Jso
     let data: Vec<J> = all
         .iter()
         .filter(|v| views::view_principal(&catalog, &caller, v, true).is_ok())
-        .map(
-            |v| json!({"slug": v.slug, "name": v.name, "resource": v.resource, "fields": v.fields, "params": v.params}),
-        )
+        .map(|v| {
+            let broken = super::broken::view(&catalog, v).map(|b| b.missing);
+            json!({"slug": v.slug, "name": v.name, "resource": v.resource, "fields": v.fields, "params": v.params, "broken": broken})
+        })
         .collect();
     Ok(Json(json!({ "data": data })))
 }
@@ -65,7 +67,12 @@ pub async fn view(
     reject_unknown(&req.extra, &def.params.keys().collect::<Vec<_>>())?;
     req.format = req.format.or_else(|| accept_format(&headers));
     let catalog = app.catalog();
-    let plan = views::plan_view(app.ctx(&catalog, &caller), &def, &req.extra, &req)?;
+    // A definition the schema no longer fits fails to plan: say so (409) rather
+    // than pass on the planner's complaint, unless the caller may not read it.
+    let plan = views::plan_view(app.ctx(&catalog, &caller), &def, &req.extra, &req).or_else(|e| match e {
+        PlanError::Forbidden(_) => Err(Problem::from(e)),
+        e => super::broken::check_view(&catalog, &def).and(Err(Problem::from(e))),
+    })?;
     respond_list(&app, catalog, plan, &req, &format!("views/{slug}")).await
 }
 
@@ -75,8 +82,16 @@ pub async fn list_reports(State(app): State<Shared>, caller: Caller) -> Result<J
         return Ok(Json(json!({ "data": [] })));
     }
     let all: Vec<ReportDef> = app.store.definitions(Kind::Report).await?;
-    let data: Vec<J> =
-        all.iter().map(|r| json!({"slug": r.slug, "name": r.name, "chart": r.chart, "params": r.params})).collect();
+    let views: Vec<ViewDef> = app.store.definitions(Kind::View).await?;
+    let catalog = app.catalog();
+    let data: Vec<J> = all
+        .iter()
+        .map(|r| {
+            let over = r.view.as_ref().and_then(|s| views.iter().find(|v| &v.slug == s));
+            let broken = super::broken::check_report(&catalog, r, over).err().map(|p| p.detail);
+            json!({"slug": r.slug, "name": r.name, "chart": r.chart, "params": r.params, "broken": broken})
+        })
+        .collect();
     Ok(Json(json!({ "data": data })))
 }
 
@@ -120,8 +135,23 @@ pub async fn run_report(
         let declared: Vec<&String> = def.params.keys().chain(view.iter().flat_map(|v| v.params.keys())).collect();
         reject_unknown(args, &declared)?;
     }
+    run_report_def(app, caller, &def, view.as_ref(), args).await
+}
+
+/// Run a report definition (saved or not: the admin console previews drafts)
+/// for the caller.
+pub async fn run_report_def(
+    app: &Shared,
+    caller: &Principal,
+    def: &ReportDef,
+    view: Option<&ViewDef>,
+    args: &[(String, String)],
+) -> Result<J, Problem> {
     let catalog = app.catalog();
-    let plan = views::plan_report_for(app.ctx(&catalog, caller), &def, view.as_ref(), args)?;
+    let plan = views::plan_report_for(app.ctx(&catalog, caller), def, view, args).or_else(|e| match e {
+        PlanError::Forbidden(_) => Err(Problem::from(e)),
+        e => super::broken::check_report(&catalog, def, view).and(Err(Problem::from(e))),
+    })?;
     let rows = exec::run_report(&app.db, &catalog, &plan).await?;
     Ok(json!({
         "data": rows,
@@ -130,7 +160,7 @@ pub async fn run_report(
 }
 
 /// Column metadata a chart needs: name, type, and whether it is a dimension or a metric.
-fn columns(catalog: &Catalog, plan: &views::ReportPlan) -> Vec<J> {
+pub(crate) fn columns(catalog: &Catalog, plan: &databuilder_engine::plan::ReportPlan) -> Vec<J> {
     let groups = plan.groups.len();
     plan.labels()
         .into_iter()

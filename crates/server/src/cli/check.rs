@@ -129,12 +129,41 @@ pub async fn grant_check(state_db: &Db, prefix: &str) -> Item {
     }
 }
 
+/// Saved views, reports and groups that the live schema no longer supports
+/// (a Perfex module uninstalled since they were applied).
+async fn definitions_check(db: &Db, state: &crate::store::Store, cfg: &Config) -> Item {
+    let name = "every saved definition fits the live schema";
+    let catalog = match startup::catalog_config(cfg) {
+        Ok(c) => databuilder_engine::exec::load_catalog(db, &c).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    let broken = match catalog {
+        Ok(catalog) => super::defs::broken_definitions(state, &catalog).await,
+        Err(e) => Err(e),
+    };
+    match broken {
+        Ok(b) if b.is_empty() => item(name, true, "no view, report or group uses a missing table, column or relation"),
+        Ok(b) => {
+            let list: Vec<String> = b.iter().map(|(k, s, why)| format!("{} `{s}`: {why}", k.noun())).collect();
+            item(
+                name,
+                false,
+                format!("{}; fix or delete them (`databuilder views|reports|groups delete SLUG`)", list.join("; ")),
+            )
+        }
+        Err(e) => item(name, false, format!("could not check: {e}")),
+    }
+}
+
 /// Run the checklist; `Err` when an item fails.
 pub async fn run(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
     let mut items = static_checks(&cfg);
     match startup::connect(&cfg).await {
-        Ok((_, state)) => items.push(grant_check(&state.db, &cfg.database.prefix).await),
+        Ok((db, state)) => {
+            items.push(grant_check(&state.db, &cfg.database.prefix).await);
+            items.push(definitions_check(&db, &state, &cfg).await);
+        }
         Err(e) => items.push(item("database reachable", false, e)),
     }
     for i in &items {

@@ -32,7 +32,7 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
     let (db, state) = startup::connect(&cfg).await?;
     match cmd {
         DefCommand::Apply { file } => {
-            let catalog = databuilder_engine::catalog::load(&db, &startup::catalog_config(&cfg)?)
+            let catalog = databuilder_engine::exec::load_catalog(&db, &startup::catalog_config(&cfg)?)
                 .await
                 .map_err(|e| e.to_string())?;
             let slug = apply_file(&state, &catalog, kind, file).await?;
@@ -40,8 +40,15 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
             Ok(())
         }
         DefCommand::List => {
+            let catalog = databuilder_engine::exec::load_catalog(&db, &startup::catalog_config(&cfg)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            let broken = broken_definitions(&state, &catalog).await?;
             for (slug, name) in summaries(&state, kind).await? {
-                println!("{slug:<32} {name}");
+                match broken.iter().find(|(k, s, _)| *k == kind && *s == slug) {
+                    Some((_, _, why)) => println!("{slug:<32} {name}  [BROKEN: {why}]"),
+                    None => println!("{slug:<32} {name}"),
+                }
             }
             Ok(())
         }
@@ -59,6 +66,38 @@ pub async fn run(cli: &Cli, kind: Kind, cmd: &DefCommand) -> Result<(), String> 
             false => Err(format!("no {} `{slug}`", kind.noun())),
         },
     }
+}
+
+/// Every stored definition the live schema no longer supports, with why
+/// (`api/broken.rs`): views, reports (also through their view) and groups with
+/// a missing or broken report.
+pub async fn broken_definitions(state: &Store, catalog: &Catalog) -> Result<Vec<(Kind, String, String)>, String> {
+    use crate::api::broken;
+    let views: Vec<ViewDef> = state.definitions(Kind::View).await.map_err(|e| e.to_string())?;
+    let reports: Vec<ReportDef> = state.definitions(Kind::Report).await.map_err(|e| e.to_string())?;
+    let groups: Vec<GroupDef> = state.definitions(Kind::Group).await.map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for v in &views {
+        if let Some(b) = broken::view(catalog, v) {
+            out.push((Kind::View, v.slug.to_string(), b.message));
+        }
+    }
+    for r in &reports {
+        let over = r.view.as_ref().and_then(|s| views.iter().find(|v| &v.slug == s));
+        if let Err(p) = broken::check_report(catalog, r, over) {
+            out.push((Kind::Report, r.slug.to_string(), p.detail));
+        }
+    }
+    for g in &groups {
+        let bad = g.reports.iter().find(|r| {
+            !reports.iter().any(|d| &d.slug == *r)
+                || out.iter().any(|(k, s, _)| *k == Kind::Report && s.as_str() == &***r)
+        });
+        if let Some(r) = bad {
+            out.push((Kind::Group, g.slug.to_string(), format!("report `{r}` is missing or broken")));
+        }
+    }
+    Ok(out)
 }
 
 async fn summaries(state: &Store, kind: Kind) -> Result<Vec<(String, String)>, String> {
@@ -101,14 +140,36 @@ pub async fn apply_built_in(state: &Store, catalog: &Catalog) -> Result<usize, S
     Ok(BUILT_IN.len())
 }
 
-/// Parse, validate and store a definition given as text.
-pub async fn apply_text(
+/// A definition that parsed and passed validation against the live catalog.
+// Built once per apply or preview and consumed at once: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Checked {
+    View(ViewDef),
+    /// A report, with the saved view it reads from (when it names one).
+    Report(ReportDef, Option<ViewDef>),
+    Group(GroupDef),
+}
+
+impl Checked {
+    pub fn slug(&self) -> &str {
+        match self {
+            Checked::View(d) => &d.slug,
+            Checked::Report(d, _) => &d.slug,
+            Checked::Group(d) => &d.slug,
+        }
+    }
+}
+
+/// Parse and validate a definition given as text, writing nothing: the errors
+/// `apply` prints (`FILE:LINE: message`), also shown by the admin console's editor.
+pub async fn check_text(
     state: &Store,
     catalog: &Catalog,
     kind: Kind,
     file: &Path,
     text: &str,
-) -> Result<String, String> {
+) -> Result<Checked, String> {
     let text = text.to_string();
     let at = |e: ViewError| located(file, &text, &e);
 
@@ -116,7 +177,7 @@ pub async fn apply_text(
         Kind::View => {
             let def: ViewDef = parse(file, &text)?;
             validate_view(catalog, &def).map_err(at)?;
-            store(state, kind, &def.slug, &def.name, &def).await
+            Ok(Checked::View(def))
         }
         Kind::Report => {
             let def: ReportDef = parse(file, &text)?;
@@ -133,7 +194,7 @@ pub async fn apply_text(
                 None => None,
             };
             validate_report(catalog, &def, view.as_ref()).map_err(at)?;
-            store(state, kind, &def.slug, &def.name, &def).await
+            Ok(Checked::Report(def, view))
         }
         Kind::Group => {
             let def: GroupDef = parse(file, &text)?;
@@ -148,8 +209,23 @@ pub async fn apply_text(
                     ));
                 }
             }
-            store(state, kind, &def.slug, &def.name, &def).await
+            Ok(Checked::Group(def))
         }
+    }
+}
+
+/// Parse, validate and store a definition given as text.
+pub async fn apply_text(
+    state: &Store,
+    catalog: &Catalog,
+    kind: Kind,
+    file: &Path,
+    text: &str,
+) -> Result<String, String> {
+    match check_text(state, catalog, kind, file, text).await? {
+        Checked::View(def) => store(state, kind, &def.slug, &def.name, &def).await,
+        Checked::Report(def, _) => store(state, kind, &def.slug, &def.name, &def).await,
+        Checked::Group(def) => store(state, kind, &def.slug, &def.name, &def).await,
     }
 }
 

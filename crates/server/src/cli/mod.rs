@@ -1,6 +1,7 @@
 //! The `databuilder` command line. `--config` and `--database-url` are global:
 //! accepted before or after any subcommand.
 
+pub mod admin;
 pub mod check;
 pub mod defs;
 pub mod logs;
@@ -32,6 +33,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server.
     Serve(serve::ServeArgs),
+    /// The admin console: `admin link` prints a one-time sign-in link.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Create, list, show, revoke and rotate API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -76,6 +80,7 @@ impl Cli {
 pub async fn run(cli: Cli) -> i32 {
     let result = match &cli.command {
         Command::Serve(args) => serve::run(&cli, args).await,
+        Command::Admin(cmd) => admin::run(&cli, cmd).await,
         Command::Token(cmd) => token::run(&cli, cmd).await,
         Command::Logs(cmd) => logs::run(&cli, cmd).await,
         Command::Check => check::run(&cli).await,
@@ -99,7 +104,7 @@ pub async fn run(cli: Cli) -> i32 {
 async fn schema(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
     let (db, _) = crate::startup::connect(&cfg).await?;
-    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?)
+    let catalog = databuilder_engine::exec::load_catalog(&db, &crate::startup::catalog_config(&cfg)?)
         .await
         .map_err(|e| e.to_string())?;
     let tables: Vec<serde_json::Value> = catalog
@@ -127,7 +132,7 @@ async fn schema(cli: &Cli) -> Result<(), String> {
 async fn openapi(cli: &Cli) -> Result<(), String> {
     let cfg = cli.config()?;
     let (db, _) = crate::startup::connect(&cfg).await?;
-    let catalog = databuilder_engine::catalog::load(&db, &crate::startup::catalog_config(&cfg)?)
+    let catalog = databuilder_engine::exec::load_catalog(&db, &crate::startup::catalog_config(&cfg)?)
         .await
         .map_err(|e| e.to_string())?;
     let admin = databuilder_engine::principal::Principal {

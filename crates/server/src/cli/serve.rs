@@ -86,7 +86,7 @@ async fn prepare_demo(dir: &Path, scale: f64) -> Result<(Config, Option<(String,
     crate::store::keys::MasterKey::load(&cfg.master_key_path())?;
     let admin = Policy { admin: true, ..Policy::default() };
     let sandbox = Policy { sandbox: true, ..Policy::default() };
-    let catalog = databuilder_engine::catalog::load(&state.db, &startup::catalog_config(&cfg)?)
+    let catalog = databuilder_engine::exec::load_catalog(&state.db, &startup::catalog_config(&cfg)?)
         .await
         .map_err(|e| e.to_string())?;
     super::defs::apply_built_in(&state, &catalog).await?;
@@ -138,7 +138,7 @@ pub async fn load_with_progress(db: &Db, scale: f64) -> Result<(), String> {
     bar.set_message("Generating the demo database");
     let started = std::time::Instant::now();
     let progress = |n: u64| bar.set_position(n);
-    databuilder_engine::exec::load_demo(db, scale, &progress)
+    databuilder_engine::demo::load_demo(db, scale, &progress)
         .await
         .map_err(|e| format!("loading the demo failed: {e}"))?;
     bar.finish();

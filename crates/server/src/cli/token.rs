@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use clap::{Args, Subcommand};
-use databuilder_engine::catalog::{self, Catalog};
+use databuilder_engine::catalog::Catalog;
 use databuilder_engine::principal::{Crud, Policy, Scopes};
 
 use super::Cli;
@@ -14,6 +14,8 @@ use crate::store::Store;
 use crate::store::keys::MasterKey;
 use crate::store::tokens::TokenRecord;
 
+// Parsed once per process from the command line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it once.
@@ -39,7 +41,7 @@ pub enum TokenCommand {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct CreateArgs {
     /// A name to recognise the token by.
     #[arg(long)]
@@ -53,6 +55,9 @@ pub struct CreateArgs {
     /// Scopes: tables, views, write (repeatable). Default: tables and views, plus write when a table grants c, u or d.
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// Column list `RESOURCE:COL,COL` (repeatable): the token sees only these columns of the resource.
+    #[arg(long = "columns", value_name = "RESOURCE:COL,COL")]
+    pub columns: Vec<String>,
     /// Row filter `RESOURCE:COL=VALUE` (repeatable): the token sees and writes only matching rows.
     #[arg(long = "row-filter", value_name = "RESOURCE:COL=VALUE")]
     pub row_filters: Vec<String>,
@@ -90,7 +95,9 @@ pub async fn run(cli: &Cli, cmd: &TokenCommand) -> Result<(), String> {
     let (db, state) = startup::connect(&cfg).await?;
     match cmd {
         TokenCommand::Create(args) => {
-            let catalog = catalog::load(&db, &startup::catalog_config(&cfg)?).await.map_err(|e| e.to_string())?;
+            let catalog = databuilder_engine::exec::load_catalog(&db, &startup::catalog_config(&cfg)?)
+                .await
+                .map_err(|e| e.to_string())?;
             let key = crate::store::keys::MasterKey::load(&cfg.master_key_path())?;
             create(&state, &catalog, &key, args).await
         }
@@ -172,6 +179,23 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
             .map_err(|e| format!("--row-filter {spec}: {e}"))?;
         row_filters.entry(res.to_string()).or_default().push((col.to_string(), value.to_string()));
     }
+    let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for spec in &a.columns {
+        let (res, list) = spec.split_once(':').ok_or_else(|| format!("--columns {spec}: expected RESOURCE:COL,COL"))?;
+        let idx = catalog.resource(res).ok_or_else(|| format!("--columns {spec}: no resource `{res}`"))?;
+        let t = catalog.table(idx);
+        let entry = columns.entry(res.to_string()).or_default();
+        for col in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            match t.column_index(col) {
+                Some(c) if !t.columns[c].secret => entry.push(col.to_string()),
+                Some(_) => return Err(format!("--columns {spec}: `{col}` is a secret column and is never returned")),
+                None => return Err(format!("--columns {spec}: no column `{col}` in `{res}`")),
+            }
+        }
+        if entry.is_empty() {
+            return Err(format!("--columns {spec}: name at least one column"));
+        }
+    }
     let scopes = if a.scopes.is_empty() {
         Scopes { tables: true, views: true, write: a.admin || tables.values().any(|c| c.any_write()) }
     } else {
@@ -191,7 +215,7 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
         sandbox: a.sandbox,
         scopes,
         tables,
-        columns: BTreeMap::new(),
+        columns,
         row_filters,
         views: a.views.clone(),
         allow_sensitive: a.allow_sensitive,
@@ -201,20 +225,41 @@ pub fn policy(catalog: &Catalog, a: &CreateArgs) -> Result<Policy, String> {
     })
 }
 
-async fn create(state: &Store, catalog: &Catalog, key: &MasterKey, a: &CreateArgs) -> Result<(), String> {
-    let policy = policy(catalog, a)?;
-    let expires_at = match &a.expires {
+/// A token just created: its record and the secrets shown once.
+pub struct Issued {
+    pub record: TokenRecord,
+    pub token: String,
+    pub hmac_secret: Option<String>,
+}
+
+/// The expiry time of `--expires`, checked before anything is written.
+pub fn expiry(a: &CreateArgs) -> Result<Option<chrono::NaiveDateTime>, String> {
+    match &a.expires {
         Some(d) => {
-            let d = parse_duration(d).ok_or_else(|| format!("--expires {d}: expected a duration like 90d"))?;
-            Some(crate::store::now() + chrono::Duration::from_std(d).map_err(|e| e.to_string())?)
+            let d = parse_duration(d)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("--expires {d}: expected a duration like 90d"))?;
+            Ok(Some(crate::store::now() + chrono::Duration::from_std(d).map_err(|e| e.to_string())?))
         }
-        None => None,
-    };
-    let (rec, token) = state.create_token(&a.name, &policy, expires_at).await.map_err(|e| e.to_string())?;
+        None => Ok(None),
+    }
+}
+
+/// Create a token from `token create` arguments: the one path the CLI and the
+/// admin console share. Everything is validated before the first write.
+pub async fn issue(state: &Store, catalog: &Catalog, key: &MasterKey, a: &CreateArgs) -> Result<Issued, String> {
+    let policy = policy(catalog, a)?;
+    let expires_at = expiry(a)?;
+    let (record, token) = state.create_token(&a.name, &policy, expires_at).await.map_err(|e| e.to_string())?;
     let hmac_secret = match a.hmac {
-        true => Some(new_hmac_secret(state, key, rec.id).await?),
+        true => Some(new_hmac_secret(state, key, record.id).await?),
         false => None,
     };
+    Ok(Issued { record, token, hmac_secret })
+}
+
+async fn create(state: &Store, catalog: &Catalog, key: &MasterKey, a: &CreateArgs) -> Result<(), String> {
+    let Issued { record: rec, token, hmac_secret } = issue(state, catalog, key, a).await?;
     if a.json {
         println!("{}", serde_json::json!({"id": rec.id, "name": rec.name, "token": token, "hmac_secret": hmac_secret}));
     } else {

@@ -159,7 +159,8 @@ impl Default for CatalogSection {
 pub struct GraphqlConfig {
     /// Deepest field nesting (`{ a { b } }` is 2).
     pub max_depth: usize,
-    /// Cost limit: list fields cost their requested rows, times their children.
+    /// Most rows (nodes) a query may ask for: each list its `limit` once per
+    /// parent row, summed over levels (`api/graphql/limits.rs`).
     pub max_complexity: u64,
     pub max_aliases: usize,
     pub max_root_fields: usize,
@@ -173,7 +174,7 @@ impl Default for GraphqlConfig {
     fn default() -> Self {
         GraphqlConfig {
             max_depth: 5,
-            max_complexity: 10_000,
+            max_complexity: crate::api::graphql::limits::DEFAULT_MAX_NODES,
             max_aliases: 30,
             max_root_fields: 10,
             max_directives: 5,

@@ -8,6 +8,7 @@
 //! layers, so they get the security headers, the shield and a request id. Each
 //! page sets its own Content-Security-Policy: scripts from `'self'` only.
 
+pub mod admin;
 pub mod assets;
 pub mod explorer;
 

@@ -5,6 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Request};
+use axum::http::HeaderMap;
 use ipnet::IpNet;
 
 /// Parse CIDRs or bare addresses; invalid entries are skipped (and reported by `check`).
@@ -20,16 +21,18 @@ pub fn in_nets(ip: IpAddr, nets: &[IpNet]) -> bool {
 
 /// The client address of a request.
 pub fn client_ip(req: &Request, trusted: &[IpNet]) -> IpAddr {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_canonical())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    client_ip_of(peer, req.headers(), trusted)
+}
+
+/// The same rule from a peer address and headers (handlers that hold no `Request`).
+pub fn client_ip_of(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.map(|ip| ip.to_canonical()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
     if trusted.is_empty() || !in_nets(peer, trusted) {
         return peer;
     }
     let forwarded =
-        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
     forwarded
         .rsplit(',')
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())

@@ -2,6 +2,7 @@
 //! the target database or a separate `state_url` database. Their names carry the
 //! configured prefix and the `data_builder_` mark; the catalog never exposes them.
 
+pub mod admin;
 pub mod audit;
 pub mod crypto;
 pub mod definitions;

@@ -34,6 +34,15 @@ const DEFS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (slug TEXT NOT NULL PR
 const DEFS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (slug VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, definition MEDIUMTEXT NOT NULL, updated_at DATETIME NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 const DEFS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (slug VARCHAR(100) NOT NULL PRIMARY KEY, name VARCHAR(191) NOT NULL, definition TEXT NOT NULL, updated_at TIMESTAMP NOT NULL)";
 
+// The admin console (`store::admin`): sign-in links and sessions, by hash.
+const LINKS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, next_path VARCHAR(2048) NOT NULL, created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, used INTEGER NOT NULL DEFAULT 0, used_at DATETIME NULL)";
+const LINKS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, next_path VARCHAR(2048) NOT NULL, created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, used TINYINT NOT NULL DEFAULT 0, used_at DATETIME NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const LINKS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, next_path VARCHAR(2048) NOT NULL, created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, used SMALLINT NOT NULL DEFAULT 0, used_at TIMESTAMP NULL)";
+
+const SESSIONS_SQLITE: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, csrf CHAR(64) NOT NULL, created_at DATETIME NOT NULL, last_seen_at DATETIME NOT NULL, expires_at DATETIME NOT NULL)";
+const SESSIONS_MYSQL: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, csrf CHAR(64) NOT NULL, created_at DATETIME NOT NULL, last_seen_at DATETIME NOT NULL, expires_at DATETIME NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+const SESSIONS_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS {t} (hash CHAR(64) NOT NULL PRIMARY KEY, csrf CHAR(64) NOT NULL, created_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)";
+
 fn pick(d: Dialect, sqlite: &'static str, mysql: &'static str, postgres: &'static str) -> &'static str {
     match d {
         Dialect::Sqlite => sqlite,
@@ -54,6 +63,8 @@ pub async fn create(store: &Store) -> Result<(), DbError> {
         ("reports", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
         ("report_groups", pick(d, DEFS_SQLITE, DEFS_MYSQL, DEFS_POSTGRES)),
         ("api_logs", pick(d, LOGS_SQLITE, LOGS_MYSQL, LOGS_POSTGRES)),
+        ("admin_links", pick(d, LINKS_SQLITE, LINKS_MYSQL, LINKS_POSTGRES)),
+        ("admin_sessions", pick(d, SESSIONS_SQLITE, SESSIONS_MYSQL, SESSIONS_POSTGRES)),
     ];
     for (name, ddl) in tables {
         store.db.execute(&Sql::fixed_table(d, ddl, &store.table(name), vec![])).await?;

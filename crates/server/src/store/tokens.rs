@@ -1,9 +1,11 @@
-//! API tokens: `dba_` + 43 base64url characters (32 random bytes) + a 6-hex-digit
-//! checksum, so a malformed token is refused without a database lookup. Only the
-//! SHA-256 of a token is stored; the plaintext is shown once.
-
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+//! API tokens: `dba_` + 43 random characters + a 6-hex-digit checksum, so a
+//! malformed token is refused without a database lookup. Only the SHA-256 of a
+//! token is stored; the plaintext is shown once.
+//!
+//! Two generations share that shape. Tokens issued now draw their 43 characters
+//! from `[A-Za-z0-9]` (43 × log2 62 ≈ 256.03 bits, as much as the 32 random bytes
+//! before), so one double-click selects a whole token; tokens issued before were
+//! base64url (`-` and `_` too) and keep working: [`well_formed`] accepts both.
 use chrono::NaiveDateTime;
 use databuilder_engine::catalog::ColumnKind;
 use databuilder_engine::exec::{DbError, Row, as_i64};
@@ -24,11 +26,22 @@ fn checksum(body: &str) -> String {
     hex::encode(Sha256::digest(format!("{PREFIX}{body}").as_bytes()))[..CHECK_LEN].to_string()
 }
 
-/// A fresh token.
+const ALPHANUMERIC: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A fresh token, `[A-Za-z0-9]` after the prefix.
 pub fn generate() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let body = URL_SAFE_NO_PAD.encode(bytes);
+    let mut rng = rand::thread_rng();
+    let body: String = (0..BODY_LEN)
+        .map(|_| {
+            // Rejection sampling keeps every character equally likely (248 = 4 × 62).
+            loop {
+                let b = (rng.next_u32() & 0xff) as u8;
+                if b < 248 {
+                    break ALPHANUMERIC[usize::from(b % 62)] as char;
+                }
+            }
+        })
+        .collect();
     format!("{PREFIX}{body}{}", checksum(&body))
 }
 
@@ -231,5 +244,20 @@ mod tests {
         assert!(!well_formed("dba_short"));
         assert!(!well_formed(&t.replace("dba_", "dbb_")));
         assert_ne!(hash(&t), t);
+    }
+
+    #[test]
+    fn new_tokens_are_alphanumeric_and_old_ones_stay_valid() {
+        for _ in 0..200 {
+            let t = generate();
+            assert!(t[4..].bytes().all(|b| b.is_ascii_alphanumeric()), "{t}");
+        }
+        // A token of the first generation: base64url body with `-` and `_`.
+        let body = "z4-cs2_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        assert_eq!(body.len(), BODY_LEN);
+        let old = format!("{PREFIX}{body}{}", checksum(body));
+        assert!(well_formed(&old));
+        let tampered = old.replace("z4-", "z4_");
+        assert!(!well_formed(&tampered), "the checksum still covers the body");
     }
 }

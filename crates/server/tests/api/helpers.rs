@@ -113,7 +113,7 @@ pub async fn spawn_app_with(dialect: Dialect, tweak: fn(&mut Config)) -> Option<
         }
     };
     let db = Db::connect(&url, 2).await.expect("connect");
-    databuilder_engine::exec::load_demo(&db, SCALE, &|_| {}).await.expect("load demo");
+    databuilder_engine::demo::load_demo(&db, SCALE, &|_| {}).await.expect("load demo");
     db.close().await;
     let mut cfg = Config::default();
     cfg.database.url = url.clone();

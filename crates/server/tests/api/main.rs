@@ -3,12 +3,16 @@
 
 mod helpers;
 
+mod admin;
+mod aggregates;
 mod attack;
 mod auth;
 mod explorer;
 mod graphql;
+mod graphql_cost;
 mod guard;
 mod list;
+mod modules;
 mod snippets;
 mod views;
 mod writes;

@@ -5,10 +5,16 @@
 //!
 //! - **depth** counts fields on the deepest path (SPEC §6: `{ a { b } }` is 2);
 //!   fragments add no level. `{ a { b { c { d { e } } } } }` (5) passes, 6 fails.
-//! - **complexity**: a leaf costs 1; an object field costs `rows × (1 + its
-//!   children)`, where `rows` is 1 for a single object and, for a list (plural
-//!   root fields, has-many relations), its `limit` argument (variables resolved)
-//!   or 25. So costs multiply down nesting levels.
+//! - **complexity** counts the rows (nodes) a query can return, the way GitHub's
+//!   GraphQL API limits queries: a list field (plural root fields, has-many
+//!   relations) asks for its `limit` argument (variables resolved) or 25 rows, a
+//!   single object for 1, each once per row of its parent; the query costs the
+//!   sum over every level. Leaf fields (columns) are free: a row costs the same
+//!   with 2 columns or 40, as it does over REST. An aggregate root field counts
+//!   its `limit` (100), a view its `limit` (25). So `{ clients(limit: 200) {
+//!   userid invoices { clientid } } }` is 200 + 200 × 25 = 5,200 and
+//!   `{ invoices(limit: 500) { items(limit: 500) { id } } }` is 250,500
+//!   (`docs/aggregates.md`, "GraphQL cost", has more worked examples).
 //! - **aliases** and **root fields** are counted with fragments expanded.
 //! - **introspection** (`__schema`, `__type`) is an explicit error for tokens that
 //!   are neither admin nor sandbox; for those that may, its subtree (the schema,
@@ -26,12 +32,20 @@ use super::translate::DEFAULT_LIMIT;
 /// Most fields expanded while checking (fragment fan-out bombs stop here).
 const MAX_VISITS: usize = 5_000;
 
+/// Default `max_complexity`: every query whose REST equivalent is one allowed
+/// call fits (500 rows: 500; 500 rows with a belongs-to and a has-many at the
+/// default page: 13,500; three has-many levels at the default page: 16,275),
+/// while 500 × 500 nested rows (250,500) do not.
+pub const DEFAULT_MAX_NODES: u64 = 50_000;
+/// Rows an aggregate root field returns without a `limit`.
+const AGGREGATE_DEFAULT_ROWS: u64 = 100;
+
 /// The configurable limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// `max_depth` (5).
     pub depth: usize,
-    /// `max_complexity` (10,000).
+    /// `max_complexity`: most rows (nodes) a query may ask for (50,000).
     pub complexity: u64,
     /// `max_aliases` (30).
     pub aliases: usize,
@@ -46,7 +60,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { depth: 5, complexity: 10_000, aliases: 30, root_fields: 10, directives: 5, nesting: 64 }
+        Limits { depth: 5, complexity: DEFAULT_MAX_NODES, aliases: 30, root_fields: 10, directives: 5, nesting: 64 }
     }
 }
 
@@ -124,8 +138,12 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 /// What a level of the walk is a selection of.
 #[derive(Debug, Clone, Copy)]
 enum Parent {
-    Root { mutation: bool },
+    Root {
+        mutation: bool,
+    },
     Table(usize),
+    /// A leaf root field that returns rows as JSON (aggregates, views).
+    Rows,
     Other,
 }
 
@@ -197,8 +215,8 @@ pub fn check(doc: &ExecutableDocument, vars: &Variables, meta: &Meta, limits: &L
     }
     if worst.cost > limits.complexity {
         let msg = format!(
-            "the query's complexity is {}; at most {} (lists cost their `limit`, default {DEFAULT_LIMIT}, \
-             times their fields, multiplied down nesting levels)",
+            "the query asks for up to {} rows; at most {} (a list asks for its `limit`, default {DEFAULT_LIMIT}, \
+             once per row of its parent)",
             worst.cost, limits.complexity
         );
         errors.push(server(msg, "COMPLEXITY_LIMIT", None));
@@ -260,7 +278,8 @@ impl<'a> Walk<'a> {
         let (next, rows) = self.classify(parent, f);
         let children = self.flatten(&f.selection_set.node);
         if children.is_empty() {
-            return Stats { depth: 1, cost: 1 };
+            // A column is free; a JSON root field (aggregate, view) returns `rows` rows.
+            return Stats { depth: 1, cost: if matches!(next, Parent::Rows) { rows } else { 0 } };
         }
         let c = self.set(next, &children);
         Stats { depth: c.depth + 1, cost: rows.saturating_mul(c.cost.saturating_add(1)) }
@@ -273,6 +292,8 @@ impl<'a> Walk<'a> {
             Parent::Root { mutation } => match self.meta.root(mutation, name) {
                 Some(Root::List(t)) => (Parent::Table(t), self.rows(f)),
                 Some(Root::One(t) | Root::Create(t) | Root::Update(t)) => (Parent::Table(t), 1),
+                Some(Root::Aggregate(_)) => (Parent::Rows, self.rows_or(f, AGGREGATE_DEFAULT_ROWS)),
+                Some(Root::View(_)) => (Parent::Rows, self.rows(f)),
                 _ => (Parent::Other, 1),
             },
             Parent::Table(t) => match self.meta.tables[t].relation(name) {
@@ -280,14 +301,19 @@ impl<'a> Walk<'a> {
                 Some(rel) => (Parent::Table(rel.target), 1),
                 None => (Parent::Other, 1),
             },
-            Parent::Other => (Parent::Other, 1),
+            Parent::Rows | Parent::Other => (Parent::Other, 1),
         }
     }
 
     /// The `limit` argument, variables resolved; 25 when absent; at least 1.
     fn rows(&self, f: &Field) -> u64 {
+        self.rows_or(f, DEFAULT_LIMIT as u64)
+    }
+
+    /// The `limit` argument, variables resolved; `default` when absent; at least 1.
+    fn rows_or(&self, f: &Field, default: u64) -> u64 {
         let Some(arg) = f.get_argument("limit") else {
-            return DEFAULT_LIMIT as u64;
+            return default;
         };
         let value = arg.node.clone().into_const_with(|name| {
             let v = self.vars.get(&name).cloned();
@@ -296,7 +322,7 @@ impl<'a> Walk<'a> {
         });
         match value {
             Ok(Value::Number(n)) => n.as_u64().unwrap_or(1).max(1),
-            Ok(Value::Null) => DEFAULT_LIMIT as u64,
+            Ok(Value::Null) => default,
             _ => 1,
         }
     }

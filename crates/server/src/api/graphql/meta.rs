@@ -110,6 +110,8 @@ pub enum Root {
     View(usize),
     /// `report_<slug>`: index into [`Meta::reports`].
     Report(usize),
+    /// `<plural>_aggregate`: ad-hoc aggregates over a table.
+    Aggregate(usize),
 }
 
 /// The whole per-token model.
@@ -162,7 +164,9 @@ impl Meta {
         let mut taken: HashSet<String> = self.query.iter().map(|(n, _)| n.clone()).collect();
         for v in &defs.views {
             let name = names::sanitize(&format!("view_{}", v.slug));
-            if view_principal(ctx.catalog, ctx.principal, v, true).is_ok() && taken.insert(name.clone()) {
+            // A definition the schema no longer supports is left out (`api/broken.rs`).
+            let fits = crate::api::broken::view(ctx.catalog, v).is_none();
+            if fits && view_principal(ctx.catalog, ctx.principal, v, true).is_ok() && taken.insert(name.clone()) {
                 self.query.push((name, Root::View(self.views.len())));
                 self.views.push(v.clone());
             }
@@ -170,7 +174,9 @@ impl Meta {
         if ctx.principal.policy.may_use_definitions() {
             for r in &defs.reports {
                 let name = names::sanitize(&format!("report_{}", r.slug));
-                if taken.insert(name.clone()) {
+                let over = r.view.as_ref().and_then(|s| defs.views.iter().find(|v| &v.slug == s));
+                let fits = crate::api::broken::check_report(ctx.catalog, r, over).is_ok();
+                if fits && taken.insert(name.clone()) {
                     self.query.push((name, Root::Report(self.reports.len())));
                     self.reports.push(r.clone());
                 }
@@ -305,7 +311,7 @@ fn relations(ctx: Ctx<'_>, t: &TableMeta, positions: &[Option<usize>]) -> Vec<Re
     out
 }
 
-/// Plural lists first, then get-by-id fields, then counts; a clash is skipped.
+/// Plural lists first, then get-by-id fields, counts and aggregates; a clash is skipped.
 fn query_roots(tables: &[TableMeta]) -> Vec<(String, Root)> {
     let mut used = Names::with(&["_empty"]);
     let mut out = Vec::new();
@@ -318,6 +324,9 @@ fn query_roots(tables: &[TableMeta]) -> Vec<(String, Root)> {
     }
     for (i, t) in readable() {
         push_root(&mut out, &mut used, format!("{}_count", names::plural(&t.resource)), Root::Count(i));
+    }
+    for (i, t) in readable() {
+        push_root(&mut out, &mut used, format!("{}_aggregate", names::plural(&t.resource)), Root::Aggregate(i));
     }
     out
 }

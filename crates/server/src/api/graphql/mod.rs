@@ -16,6 +16,7 @@
 //! `ListRequest`), `resolve.rs` (resolvers), `limits.rs` (depth, complexity,
 //! aliases, root fields, introspection), `errors.rs` (codes and scrubbing).
 
+mod aggregate;
 pub mod cache;
 mod errors;
 pub mod limits;

@@ -34,7 +34,7 @@ pub struct Call {
 }
 
 impl Call {
-    fn ctx(&self) -> Ctx<'_> {
+    pub(super) fn ctx(&self) -> Ctx<'_> {
         self.app.ctx(&self.catalog, &self.principal)
     }
 }

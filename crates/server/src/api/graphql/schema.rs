@@ -94,7 +94,7 @@ fn delete_result() -> Object {
         .field(f("dry_run", TypeRef::BOOLEAN))
 }
 
-fn filter_args(f: Field) -> Field {
+pub(super) fn filter_args(f: Field) -> Field {
     f.argument(InputValue::new("filter", TypeRef::named(FILTER))).argument(
         InputValue::new("or", TypeRef::named_nn_list(FILTER)).description("One OR group: any branch matches."),
     )
@@ -126,6 +126,7 @@ fn query(meta: &Arc<Meta>) -> Object {
             Root::Count(i) => {
                 filter_args(Field::new(name, TypeRef::named(TypeRef::INT), resolve::count(meta.clone(), i)))
             }
+            Root::Aggregate(i) => super::aggregate::field(meta.clone(), i, name),
             Root::View(i) => {
                 let f = Field::new(name, TypeRef::named(types::JSON), resolve::view(meta.clone(), i))
                     .argument(
@@ -188,7 +189,13 @@ fn mutation(meta: &Arc<Meta>) -> Object {
 
 fn table_of(root: Root) -> usize {
     match root {
-        Root::List(i) | Root::One(i) | Root::Count(i) | Root::Create(i) | Root::Update(i) | Root::Delete(i) => i,
+        Root::List(i)
+        | Root::One(i)
+        | Root::Count(i)
+        | Root::Aggregate(i)
+        | Root::Create(i)
+        | Root::Update(i)
+        | Root::Delete(i) => i,
         Root::View(_) | Root::Report(_) => 0,
     }
 }

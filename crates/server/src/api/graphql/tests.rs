@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::Variables;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, Field, Selection};
-use databuilder_engine::catalog::{self, Catalog, CatalogConfig};
+use databuilder_engine::catalog::{Catalog, CatalogConfig};
 use databuilder_engine::exec::{self, Db};
 use databuilder_engine::plan::{self, Ctx, Node};
 use databuilder_engine::principal::{Crud, Policy, Principal};
@@ -27,9 +27,9 @@ async fn demo() -> Demo {
     let dir = std::env::temp_dir().join(format!("dbgql_{}_{}", std::process::id(), rand::random::<u64>()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let db = Db::connect(&format!("sqlite://{}", dir.join("demo.sqlite").display()), 2).await.expect("connect");
-    exec::load_demo(&db, 0.01, &|_| {}).await.expect("load demo");
+    databuilder_engine::demo::load_demo(&db, 0.01, &|_| {}).await.expect("load demo");
     let cfg = CatalogConfig { prefix: "tbl".into(), ..CatalogConfig::default() };
-    let catalog = Arc::new(catalog::load(&db, &cfg).await.expect("catalog"));
+    let catalog = Arc::new(databuilder_engine::exec::load_catalog(&db, &cfg).await.expect("catalog"));
     Demo { db, catalog, _dir: dir }
 }
 
@@ -174,27 +174,62 @@ async fn depth_counts_fields_five_pass_six_fail() {
 }
 
 #[tokio::test]
-async fn complexity_multiplies_requested_rows_down_levels() {
+async fn complexity_counts_requested_rows_down_levels() {
     let d = demo().await;
     let p = admin();
     let meta = Meta::build(ctx(&d.catalog, &p));
-    // 25 × (1 + [id] 1 + [items] 25 × (1 + 2)) = 1925, exactly.
-    let q = parse_query("{ invoices { id items { qty rate } } }").expect("parse");
-    let at = |complexity| Limits { complexity, ..Limits::default() };
-    assert!(limits::check(&q, &Variables::default(), &meta, &at(1925)).is_empty());
-    assert_eq!(limits::check(&q, &Variables::default(), &meta, &at(1924)).len(), 1);
-    // A belongs-to object costs 1 × (1 + children): 2 × (1 + 1 + 1 × (1 + 1)) = 8.
-    let q = parse_query("{ invoices(limit: 2) { id client { company } } }").expect("parse");
-    assert!(limits::check(&q, &Variables::default(), &meta, &at(8)).is_empty());
-    assert_eq!(limits::check(&q, &Variables::default(), &meta, &at(7)).len(), 1);
-    // 500 × (1 + 500 × (1 + 1)) = 500,500.
-    assert_eq!(check(&meta, "{ invoices(limit: 500) { items(limit: 500) { id } } }"), ["COMPLEXITY_LIMIT"]);
-    // Variables count too.
-    let doc = parse_query("query($n: Int) { invoices(limit: $n) { items(limit: $n) { id } } }").expect("parse");
-    let vars = Variables::from_json(serde_json::json!({"n": 400}));
-    assert_eq!(limits::check(&doc, &vars, &meta, &Limits::default()).len(), 1);
-    let doc = parse_query("query($n: Int = 400) { invoices(limit: $n) { items(limit: $n) { id } } }").expect("parse");
-    assert_eq!(limits::check(&doc, &Variables::default(), &meta, &Limits::default()).len(), 1, "defaults too");
+    let cost = |q: &str, vars: serde_json::Value, limit: u64| {
+        let doc = parse_query(q).expect("parse");
+        limits::check(&doc, &Variables::from_json(vars), &meta, &Limits { complexity: limit, ..Limits::default() })
+    };
+    // Exactly at the boundary and one below it: 25 invoices + 25 × 25 items = 650.
+    let q = "{ invoices { id items { qty rate } } }";
+    assert!(cost(q, serde_json::json!({}), 650).is_empty());
+    assert_eq!(cost(q, serde_json::json!({}), 649).len(), 1);
+    // A belongs-to object is one row per parent row: 2 + 2 × 1 = 4; columns are free.
+    let q = "{ invoices(limit: 2) { id total status client { company userid } } }";
+    assert!(cost(q, serde_json::json!({}), 4).is_empty());
+    assert_eq!(cost(q, serde_json::json!({}), 3).len(), 1);
+    // Aggregates count their limit (100 by default), views theirs (25).
+    assert!(cost("{ invoices_aggregate }", serde_json::json!({}), 100).is_empty());
+    assert_eq!(cost("{ invoices_aggregate(limit: 1000) }", serde_json::json!({}), 999).len(), 1);
+    // Variables (and their defaults) count.
+    let q = "query($n: Int) { invoices(limit: $n) { items(limit: $n) { id } } }";
+    assert!(cost(q, serde_json::json!({"n": 10}), 110).is_empty());
+    assert_eq!(cost(q, serde_json::json!({"n": 10}), 109).len(), 1);
+    let q = "query($n: Int = 400) { invoices(limit: $n) { items(limit: $n) { id } } }";
+    assert_eq!(check(&meta, q), ["COMPLEXITY_LIMIT"], "defaults too");
+}
+
+/// What REST admits in one call, GraphQL admits under the default limits; what
+/// is far beyond it is refused (SPEC §4).
+#[tokio::test]
+async fn default_limits_admit_what_rest_admits() {
+    let d = demo().await;
+    let p = admin();
+    let meta = Meta::build(ctx(&d.catalog, &p));
+    let inv = &meta.tables[list_table(&meta, "invoices")];
+    let all: Vec<&str> = inv.columns.iter().map(|c| c.field.as_str()).collect();
+    assert!(all.len() >= 20, "{all:?}");
+    let cols = all.join(" ");
+    for q in [
+        format!("{{ invoices(limit: 500) {{ {cols} }} }}"),
+        format!("{{ invoices(limit: 500) {{ {cols} client {{ userid company }} items {{ id qty rate }} }} }}"),
+        "{ clients(limit: 200) { userid invoices { clientid } } }".to_string(),
+        "{ clients { invoices { items { id } } } }".to_string(),
+        "{ invoices(limit: 500) { client { invoices { client { company } } } } }".to_string(),
+        "{ a: invoices_aggregate(limit: 1000) b: invoices(limit: 500) { id } }".to_string(),
+    ] {
+        assert!(check(&meta, &q).is_empty(), "{q}: {:?}", check(&meta, &q));
+    }
+    for q in [
+        "{ invoices(limit: 500) { items(limit: 500) { id } } }".to_string(),
+        "{ clients(limit: 500) { invoices { items { id } } } }".to_string(),
+        (0..10).map(|i| format!("a{i}: invoices(limit: 500) {{ items(limit: 25) {{ id }} }} ")).collect::<String>(),
+    ] {
+        let q = if q.starts_with('{') { q } else { format!("{{ {q} }}") };
+        assert_eq!(check(&meta, &q), ["COMPLEXITY_LIMIT"], "{q}");
+    }
 }
 
 #[tokio::test]
@@ -245,7 +280,7 @@ async fn what_a_token_sees() {
     let narrow = Meta::build(ctx(&d.catalog, &reader));
     assert_eq!(
         narrow.query.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["invoices", "invoice", "invoices_count"]
+        ["invoices", "invoice", "invoices_count", "invoices_aggregate"]
     );
     assert!(narrow.mutation.is_empty());
     assert!(narrow.tables[0].relations.is_empty(), "no relation into tables it may not read");

@@ -69,7 +69,7 @@ pub async fn memory_app(configure: impl FnOnce(&mut Config)) -> Shared {
     }
     let store = crate::store::Store::open(db.clone(), &cfg.database.prefix).await.expect("state tables");
     let catalog_cfg = crate::startup::catalog_config(&cfg).expect("catalog config");
-    let catalog = databuilder_engine::catalog::load(&db, &catalog_cfg).await.expect("catalog");
+    let catalog = databuilder_engine::exec::load_catalog(&db, &catalog_cfg).await.expect("catalog");
     let key = crate::store::keys::MasterKey::from_bytes([7; 32]);
     Arc::new(AppState::new(db, store, cfg, catalog_cfg, catalog, key))
 }

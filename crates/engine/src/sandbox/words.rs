@@ -1,7 +1,7 @@
-//! Static word lists the demo generator draws names, places and texts from.
+//! Word lists that fake values are drawn from: the sandbox's fakes (names,
+//! places, texts) and, because they read like real data, the demo generator too.
 //!
-//! Kept apart from the generators so the data code stays readable. A few
-//! entries are deliberately non-ASCII to exercise UTF-8 handling.
+//! A few entries are deliberately non-ASCII to exercise UTF-8 handling.
 
 /// Given names.
 #[rustfmt::skip]

@@ -1,9 +1,9 @@
 //! Loading the demo database: DDL, then the generator's batches as multi-row
 //! INSERTs inside one transaction, then PostgreSQL sequences moved past the ids.
 
-use super::{Db, DbError};
 use crate::catalog::Dialect;
 use crate::demo;
+use crate::exec::{Db, DbError};
 use crate::sql::{Sql, render_insert_rows, render_setval};
 
 /// Most bound parameters per statement (SQLite allows 32766).

@@ -4,8 +4,8 @@
 //! ever re-parses a path to decide what a request is.
 //!
 //! - `meta`: who-am-I, the token's table list, its OpenAPI document and Postman
-//!   collection, GraphQL
-//!   (each answers only what the token may see, by the planner);
+//!   collection, GraphQL (each answers only what the token may see, by the
+//!   planner), and the code snippets of a request (`api/snippets.rs`);
 //! - `definitions`: saved views, reports and report groups (the views rule);
 //! - `admin`: admin-token operations;
 //! - `resources`: `/{resource}…`, checked against the table matrix for the
@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 
 use axum::middleware::{from_fn, map_response};
 
-use crate::api::{aggregate, allow, graphql, health, meta, openapi, rest, views};
+use crate::api::{aggregate, allow, graphql, health, meta, openapi, rest, snippets, views};
 use crate::app_state::Shared;
 use crate::metrics::{RouteGroup, track};
 use crate::pages;
@@ -40,6 +40,7 @@ fn meta() -> Router<Shared> {
         .route("/openapi.json", get(openapi::openapi))
         .route("/postman.json", get(openapi::postman))
         .route("/graphql", allow::others(post(graphql::post), &[Method::POST], graphql::get))
+        .route("/snippets", post(snippets::snippets))
 }
 
 fn who_am_i() -> Router<Shared> {
@@ -52,6 +53,7 @@ fn definitions() -> Router<Shared> {
         .route("/views/{slug}", get(views::view))
         .route("/reports", get(views::list_reports))
         .route("/reports/{slug}", get(views::report))
+        .route("/report-groups", get(views::list_report_groups))
         .route("/report-groups/{slug}", get(views::report_group))
 }
 
@@ -91,9 +93,15 @@ fn api_routes() -> [(Router<Shared>, Guard); 5] {
 }
 
 /// Web pages and their assets: outer layers only (headers, shield); each page
-/// sets its own CSP. The Explorer and the admin console add their routes here.
+/// sets its own CSP. The Explorer (`pages/explorer.rs`) and the admin console
+/// add their routes here; `GET /` redirects to the Explorer.
 fn pages() -> Router<Shared> {
-    Router::new().route("/assets/vendor/{file}", get(pages::assets::vendor)).merge(pages::admin::routes())
+    Router::new()
+        .route("/assets/vendor/{file}", get(pages::assets::vendor))
+        .route("/explorer", get(pages::explorer::page))
+        .route("/explorer/config", get(pages::explorer::config))
+        .route("/explorer/assets/{file}", get(pages::explorer::asset))
+        .merge(pages::admin::routes())
 }
 
 /// Probes for load balancers: no token, no security stage but the outer layers
@@ -130,6 +138,7 @@ pub fn router(app: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let router = Router::new()
+        .route("/", get(pages::explorer::root))
         .nest(BASE, v1)
         .nest(pages::ROOT, tagged(pages(), "pages").merge(tagged(ops(), "ops")))
         .fallback(not_found)

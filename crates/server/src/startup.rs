@@ -92,6 +92,7 @@ impl Application {
     /// Connect, introspect and bind `listen` (port 0 picks a free port).
     pub async fn build(cfg: Config, listen: &str) -> Result<Application, String> {
         let (db, state) = connect(&cfg).await?;
+        crate::pages::explorer::check_public_token(&cfg, &state).await?;
         let key = MasterKey::load(&cfg.master_key_path())?;
         let catalog_cfg = catalog_config(&cfg)?;
         let started = std::time::Instant::now();

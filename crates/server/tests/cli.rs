@@ -63,6 +63,7 @@ async fn demo_in_one_command() {
     let find = |prefix: &str| lines.iter().find_map(|l| l.trim().strip_prefix(prefix).map(|s| s.trim().to_string()));
     let admin = find("admin token:").expect("admin token printed on first run");
     assert!(find("sandbox token:").is_some());
+    assert!(find("API Explorer:").is_some_and(|u| u.ends_with("/api/data_builder/explorer")), "{lines:?}");
     let curl = lines.iter().find(|l| l.trim_start().starts_with("curl")).expect("a ready curl line");
     let url = curl.split('\'').nth(3).unwrap().to_string();
     let res = reqwest::Client::new().get(&url).bearer_auth(&admin).send().await.unwrap();
@@ -80,7 +81,17 @@ async fn demo_in_one_command() {
         assert_eq!(mode & 0o777, 0o600, "the master key file is private");
     }
 
+    let toml = std::fs::read_to_string(dir.join("databuilder.toml")).unwrap();
+    let sandbox = find("sandbox token:").unwrap();
+    assert!(toml.contains(&format!("[explorer]\npublic_token = \"{sandbox}\"")), "{toml}");
+    // A demo made before the Explorer existed gets a public token on its next start.
+    let head = toml.split("\n# The sandbox token the API Explorer").next().unwrap().to_string();
+    std::fs::write(dir.join("databuilder.toml"), &head).unwrap();
+
     let (mut second, lines) = start_demo(&dir);
+    let upgraded = std::fs::read_to_string(dir.join("databuilder.toml")).unwrap();
+    assert!(upgraded.contains("[explorer]\npublic_token = \"dba_"), "{upgraded}");
+    assert!(!upgraded.contains(&sandbox), "the first sandbox token's plaintext is not stored: a new one is made");
     assert!(!lines.iter().any(|l| l.contains("dba_")), "a second run prints no token: {lines:?}");
     let listening = lines.last().unwrap();
     let addr = listening.split("http://").nth(1).unwrap().split(' ').next().unwrap();

@@ -11,4 +11,5 @@ pub mod health;
 pub mod meta;
 pub mod openapi;
 pub mod rest;
+pub mod snippets;
 pub mod views;

@@ -95,6 +95,16 @@ pub async fn list_reports(State(app): State<Shared>, caller: Caller) -> Result<J
     Ok(Json(json!({ "data": data })))
 }
 
+/// `GET /report-groups`: the report groups (for tokens with the `views` scope).
+pub async fn list_report_groups(State(app): State<Shared>, caller: Caller) -> Result<Json<J>, Problem> {
+    if !caller.policy.may_use_definitions() {
+        return Ok(Json(json!({ "data": [] })));
+    }
+    let all: Vec<GroupDef> = app.store.definitions(Kind::Group).await?;
+    let data: Vec<J> = all.iter().map(|g| json!({"slug": g.slug, "name": g.name, "reports": g.reports})).collect();
+    Ok(Json(json!({ "data": data })))
+}
+
 /// `GET /reports/{slug}`.
 pub async fn report(
     State(app): State<Shared>,

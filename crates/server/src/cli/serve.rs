@@ -58,6 +58,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<(), String> {
         println!("  sandbox token: {sandbox}\n");
         println!("Try:\n  curl -H 'Authorization: Bearer {admin}' '{base}/invoices?per_page=2&include=client'\n");
     }
+    println!("API Explorer: http://{addr}{}", crate::pages::explorer::PATH);
     println!("Listening on http://{addr} (API at {base})");
     app.run_until(startup::shutdown_signal()).await;
     Ok(())
@@ -67,6 +68,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<(), String> {
 async fn prepare_demo(dir: &Path, scale: f64) -> Result<(Config, Option<(String, String)>), String> {
     let config_path = dir.join("databuilder.toml");
     if config_path.exists() {
+        add_explorer_token(&config_path).await?;
         return Ok((Config::load(Some(&config_path))?, None));
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -91,8 +93,34 @@ async fn prepare_demo(dir: &Path, scale: f64) -> Result<(Config, Option<(String,
     let (_, admin_token) = state.create_token("demo admin", &admin, None).await.map_err(|e| e.to_string())?;
 
     let (_, sandbox_token) = state.create_token("demo sandbox", &sandbox, None).await.map_err(|e| e.to_string())?;
+    append_explorer_section(&tmp, &sandbox_token)?;
     std::fs::rename(&tmp, &config_path).map_err(|e| e.to_string())?;
     Ok((Config::load(Some(&config_path))?, Some((admin_token, sandbox_token))))
+}
+
+/// The Explorer's public token goes into the demo's own configuration file.
+fn append_explorer_section(path: &Path, token: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    writeln!(f, "\n# The sandbox token the API Explorer uses when a visitor pastes none.\n[explorer]\npublic_token = \"{token}\"")
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A demo made before the Explorer existed has no `[explorer]` section: give it
+/// a fresh sandbox token (the first one's plaintext is not stored). A file that
+/// already names the section, or an environment override, is left alone.
+async fn add_explorer_token(config_path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(config_path).map_err(|e| format!("{}: {e}", config_path.display()))?;
+    let cfg = Config::load(Some(config_path))?;
+    if !cfg.explorer.public_token.is_empty() || text.lines().any(|l| l.trim() == "[explorer]") {
+        return Ok(());
+    }
+    let (_, state) = startup::connect(&cfg).await?;
+    let sandbox = Policy { sandbox: true, ..Policy::default() };
+    let (_, token) = state.create_token("demo explorer", &sandbox, None).await.map_err(|e| e.to_string())?;
+    append_explorer_section(config_path, &token)?;
+    eprintln!("Added an [explorer] public_token (a new sandbox token) to {}", config_path.display());
+    Ok(())
 }
 
 /// Load the demo data with a progress bar.

@@ -22,6 +22,7 @@ pub struct Config {
     pub catalog: CatalogSection,
     pub graphql: GraphqlConfig,
     pub state: StateSection,
+    pub explorer: ExplorerConfig,
     /// Directory relative paths are resolved against (the config file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -206,8 +207,17 @@ impl Default for GraphqlConfig {
     }
 }
 
+/// The API Explorer page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExplorerConfig {
+    /// A sandbox token the page uses when the visitor pastes none (empty: none).
+    /// The server refuses to start when it is not an active sandbox token.
+    pub public_token: String,
+}
+
 /// Sections that environment variables may address.
-const SECTIONS: &[&str] = &["database", "server", "security", "catalog", "graphql", "state"];
+const SECTIONS: &[&str] = &["database", "server", "security", "catalog", "graphql", "state", "explorer"];
 
 impl Config {
     /// Load `file` (if any), then apply environment overrides.
@@ -336,6 +346,7 @@ mod tests {
                 ("DATABUILDER_SECURITY_ALLOW_QUERY_TOKEN".to_string(), "true".to_string()),
                 ("DATABUILDER_MASTER_KEY".to_string(), "ignored".to_string()),
                 ("DATABUILDER_STATE_REDIS_URL".to_string(), "redis://127.0.0.1:6379".to_string()),
+                ("DATABUILDER_EXPLORER_PUBLIC_TOKEN".to_string(), "dba_x".to_string()),
             ]
             .into_iter(),
         );
@@ -343,6 +354,7 @@ mod tests {
         assert_eq!(cfg.database.url, "mysql://x/y");
         assert!(cfg.security.allow_query_token);
         assert_eq!(cfg.state.redis_url, "redis://127.0.0.1:6379");
+        assert_eq!(cfg.explorer.public_token, "dba_x");
     }
 
     #[test]

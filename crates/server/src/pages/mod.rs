@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod explorer;
 
 /// The pages' base path.
 pub const ROOT: &str = "/api/data_builder";

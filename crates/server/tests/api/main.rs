@@ -9,6 +9,7 @@ mod attack;
 mod auth;
 mod count;
 mod explain;
+mod explorer;
 mod graphql;
 mod graphql_cost;
 mod guard;
@@ -18,5 +19,6 @@ mod openapi;
 mod ops;
 #[path = "../support/redis.rs"]
 mod redis_server;
+mod snippets;
 mod views;
 mod writes;

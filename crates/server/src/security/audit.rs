@@ -21,7 +21,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{RawPathParams, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -31,7 +32,7 @@ use http_body_util::BodyExt;
 use super::auth::TokenId;
 use super::client_ip::client_ip;
 use super::headers::RequestId;
-use super::{Rejected, Stage, reject};
+use super::{Capability, Rejected, Stage, reject};
 use crate::app_state::Shared;
 use crate::problem::Problem;
 use crate::store::audit::{AuditLog, AuditRecord};
@@ -108,7 +109,13 @@ impl Drop for Guard {
 }
 
 /// Start the record, run the request, commit the record, then answer.
-pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Response {
+pub async fn audit(
+    State((app, capability)): State<(Shared, Capability)>,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let params = params.ok();
     let rec = AuditRecord {
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
         token_id: None,
@@ -116,7 +123,8 @@ pub async fn audit(State(app): State<Shared>, req: Request, next: Next) -> Respo
         method: req.method().to_string(),
         path: {
             let uri = super::auth::original_uri(&req);
-            super::audit_pii::stored_path(&app.catalog(), uri.path(), uri.query())
+            let resource = params.iter().flat_map(|p| p.iter()).find(|(k, _)| *k == "resource").map(|(_, v)| v);
+            super::audit_pii::stored_path(&app.catalog(), capability, resource, uri.path(), uri.query())
         },
         status: 0,
         stage: None,

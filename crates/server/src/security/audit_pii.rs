@@ -19,33 +19,33 @@
 
 use databuilder_engine::catalog::{Catalog, Table};
 
+use super::Capability;
 use crate::store::audit::redact_path_with;
 
-/// The API base path; the first segment after it names the route.
-const BASE: &str = "/api/data_builder/v1/";
 /// Parameters whose values never carry row data.
 const LIST_PARAMS: &[&str] = &["fields", "sort", "page", "per_page", "since", "include", "count", "format", "csv_raw"];
-/// First path segments that are not resources.
-const NOT_RESOURCES: &[&str] = &["tables", "openapi.json", "auth", "admin"];
-const DEFINITIONS: &[&str] = &["views", "reports", "report-groups"];
 
 /// The path to store for `path?query`: secrets and personal values redacted.
-pub fn stored_path(catalog: &Catalog, path: &str, query: Option<&str>) -> String {
+/// What the route is comes from its group's capability and its typed
+/// `{resource}` path parameter, never from parsing the path.
+pub fn stored_path(
+    catalog: &Catalog,
+    capability: Capability,
+    resource: Option<&str>,
+    path: &str,
+    query: Option<&str>,
+) -> String {
     let Some(q) = query.filter(|q| !q.is_empty()) else {
         return path.to_string();
     };
-    let route = path.strip_prefix(BASE).unwrap_or("");
-    let first = route.split('/').next().unwrap_or("");
-    if first.is_empty() || NOT_RESOURCES.contains(&first) {
-        return redact_path_with(path, query, &|_, _| false);
-    }
-    if first == "graphql" {
-        return redact_path_with(path, query, &|n, _| n == "query" || n == "variables");
-    }
-    if DEFINITIONS.contains(&first) {
-        return redact_path_with(path, query, &|n, _| !LIST_PARAMS.contains(&n));
-    }
-    let table = catalog.resource(first).map(|i| catalog.table(i));
+    let resource = match (capability, resource) {
+        (Capability::Admin, _) => return redact_path_with(path, query, &|_, _| false),
+        // GraphQL `GET` carries its query and variables; nothing else here takes row data.
+        (Capability::Token, _) => return redact_path_with(path, query, &|n, _| n == "query" || n == "variables"),
+        (Capability::Definitions, _) => return redact_path_with(path, query, &|n, _| !LIST_PARAMS.contains(&n)),
+        (Capability::Resource, r) => r.unwrap_or(""),
+    };
+    let table = catalog.resource(resource).map(|i| catalog.table(i));
     let sort_is_plain = sort_param(q).is_none_or(|s| {
         s.split(',').map(|k| k.trim().trim_start_matches(['-', '+'])).all(|c| c.is_empty() || plain(table, c))
     });

@@ -6,20 +6,28 @@
 //!
 //! Whole router (`outer`):
 //! 0. `headers::finalize` — request id, security headers, problem bodies;
-//! 1. `shield::shield` — query-string limits, per-IP throttle, concurrency cap;
+//! 1. `shield::shield` — what the head shows (query-string limits, a declared
+//!    body over the limit), per-IP throttle, concurrency cap;
 //!    `shield::time_limit` — handler deadline; `shield::catch_panic`;
-//! 2. `cors::preflight` — OPTIONS answered from the server policy, no auth.
+//! 2. `cors::preflight` — OPTIONS answered without auth, for the server's origins
+//!    and every active token's.
 //!
 //! API routes (`api`, a route layer per route group so an unknown route stays a
 //! 404; `crate::routes` names each group's [`Guard`]):
-//! 6. `audit::audit` — starts the audit record before auth, finalizes it after
-//!    the response (or when the request is dropped);
+//! 6. `audit::audit` — starts the audit record before auth; the response leaves
+//!    only once its record is committed (or when dropped, the record is still
+//!    written); personal values in the query are redacted by the group's
+//!    capability and the typed `{resource}` (`audit_pii`);
 //! 3. `auth::authenticate` — bearer token (and HMAC signature) → `Principal`;
 //! 2. `cors::origin_check` — the token's origin whitelist;
 //! 4. `rate_limit::limit` — per-token fixed window, fail-closed;
 //! 5. `scopes::verify` — CIDR allowlist, then the group's [`Capability`]: any
 //!    token, admin only, the views rule, or the table matrix on the typed
 //!    `{resource}` path segment.
+//!
+//! Each stage takes only the state it uses (`HeaderPolicy`, `Shield`, `Cors`,
+//! `ScopeGate`, sub-states of `AppState`), so `tests/` runs each alone with
+//! `oneshot`, its rejection and its pass.
 //!
 //! The planner enforces the table matrix, sensitive tables, secret columns and
 //! row filters again, inside every plan, for every front-end.
@@ -131,7 +139,7 @@ impl Guard {
 pub fn api(router: Router<Shared>, app: Shared, guard: Guard) -> Router<Shared> {
     router.route_layer(
         ServiceBuilder::new()
-            .layer(with(app.clone(), audit::audit))
+            .layer(with((app.clone(), guard.capability), audit::audit))
             .layer(with(app.clone(), auth::authenticate))
             .layer(axum::middleware::from_fn(cors::origin_check))
             .layer(with((app.clone(), guard.rate), rate_limit::limit))

@@ -10,13 +10,13 @@ use super::{memory_app, ok_router, request, send};
 use crate::app_state::Shared;
 use crate::problem::Problem;
 use crate::security::audit::audit;
-use crate::security::{Stage, reject};
+use crate::security::{Capability, Stage, reject};
 use crate::store::audit::tail;
 
 fn app(state: &Shared) -> Router {
     ok_router()
         .route("/denied", get(|| async { reject(Stage::Scope, Problem::forbidden("no")) }))
-        .layer(from_fn_with_state(state.clone(), audit))
+        .layer(from_fn_with_state((state.clone(), Capability::Token), audit))
 }
 
 #[tokio::test]

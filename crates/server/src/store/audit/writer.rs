@@ -204,7 +204,17 @@ impl Writer {
         let kept = records.len();
         records.extend(batch.iter().map(|(r, _)| r.clone()));
         let started = std::time::Instant::now();
-        let result = append(&self.store, &records).await;
+        let mut result = append(&self.store, &records).await;
+        // Several instances append to one chain: the chain head is locked, and a
+        // lock wait or deadlock between them is transient. Retry a few times before
+        // answering 503 for the batch.
+        for backoff in [20, 80, 320] {
+            if result.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(backoff)).await;
+            result = append(&self.store, &records).await;
+        }
         metrics::histogram!("databuilder_audit_write_seconds").record(started.elapsed().as_secs_f64());
         match result {
             Ok(()) => {

@@ -61,7 +61,11 @@ impl Value {
             (ColumnKind::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
             (ColumnKind::Int, J::Bool(b)) => Ok(Value::Int(*b as i64)),
             (ColumnKind::Int, J::Number(n)) => int_from_number(n).ok_or_else(|| "expected an integer".into()),
-            (ColumnKind::Text, J::Number(n)) => Ok(Value::Text(n.to_string())),
+            // An integral float is the integer JSON Schema says it is: `-4619.0` → "-4619".
+            (ColumnKind::Text, J::Number(n)) => Ok(Value::Text(match int_from_number(n) {
+                Some(Value::Int(i)) => i.to_string(),
+                _ => n.to_string(),
+            })),
             (ColumnKind::Decimal { .. }, J::Number(n)) => decimal_from_number(n),
             (_, J::Number(n)) => Value::from_text(kind, &n.to_string()),
             (_, J::String(s)) => Value::from_text(kind, s),
@@ -93,7 +97,14 @@ pub const DECIMAL_NUMBER_BOUND: f64 = 1e28;
 fn decimal_from_number(n: &serde_json::Number) -> Result<Value, String> {
     use rust_decimal::prelude::FromPrimitive;
     if let Ok(d) = n.to_string().parse::<Decimal>() {
-        return Ok(Value::Decimal(d));
+        // The documented range (the OpenAPI document's `maximum`), also for numbers
+        // a Decimal could hold.
+        let bound = Decimal::from_i128_with_scale(10i128.pow(28), 0);
+        return if d.abs() <= bound {
+            Ok(Value::Decimal(d))
+        } else {
+            Err("expected a decimal number within ±1e28".into())
+        };
     }
     match n.as_f64() {
         Some(f) if f.abs() <= DECIMAL_NUMBER_BOUND => {
@@ -166,5 +177,7 @@ mod tests {
         assert!(matches!(Value::from_json(dec, &serde_json::json!(5e-324)), Ok(Value::Decimal(_))));
         assert!(matches!(Value::from_json(dec, &serde_json::json!(1e27)), Ok(Value::Decimal(_))));
         assert!(Value::from_json(dec, &serde_json::json!(1e29)).is_err());
+        assert!(Value::from_json(dec, &serde_json::json!(1.0000000000000002e28)).is_err(), "the documented bound");
+        assert_eq!(Value::from_json(ColumnKind::Text, &serde_json::json!(-4619.0)), Ok(Value::Text("-4619".into())));
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Dialect;
-use super::model::{Catalog, Column, ColumnKind, RelKind, Relation, Table, max_len_of};
+use super::model::{Catalog, Column, ColumnKind, RelKind, RelOrigin, Relation, Table, max_len_of};
 use super::perfex::{self, RelationSpec};
 use super::policy::{self, DEFAULT_SENSITIVE, STATE_TABLE_MARK};
 use super::raw::RawTable;
@@ -110,20 +110,26 @@ fn looks_like_perfex(raw: &[RawTable], prefix: &str) -> bool {
 }
 
 /// All relation specs, with stripped table names.
-fn relation_specs(raw: &[RawTable], stripped: &[String], cfg: &CatalogConfig, perfex: bool) -> Vec<RelationSpec> {
+fn relation_specs(
+    raw: &[RawTable],
+    stripped: &[String],
+    cfg: &CatalogConfig,
+    perfex: bool,
+) -> Vec<(RelationSpec, RelOrigin)> {
     let by_name: HashMap<&str, usize> = raw.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     let mut specs = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         for fk in &t.foreign_keys {
             if let Some(&j) = by_name.get(fk.ref_table.as_str()) {
-                specs.push(RelationSpec {
+                let spec = RelationSpec {
                     from_table: stripped[i].clone(),
                     from_col: fk.column.clone(),
                     to_table: stripped[j].clone(),
                     to_col: fk.ref_column.clone(),
                     has_many_name: None,
                     condition: None,
-                });
+                };
+                specs.push((spec, RelOrigin::Declared));
             }
         }
     }
@@ -131,18 +137,21 @@ fn relation_specs(raw: &[RawTable], stripped: &[String], cfg: &CatalogConfig, pe
         let has_column = |t: &str, c: &str| {
             stripped.iter().position(|s| s == t).is_some_and(|i| raw[i].columns.iter().any(|col| col.name == c))
         };
-        specs.extend(perfex::preset(&has_column));
-        specs.extend(perfex::everywhere(stripped, &has_column));
+        specs.extend(perfex::preset(&has_column).into_iter().map(|s| (s, RelOrigin::Preset)));
+        specs.extend(perfex::everywhere(stripped, &has_column).into_iter().map(|s| (s, RelOrigin::Preset)));
     }
-    specs.extend(cfg.relations.iter().cloned());
+    specs.extend(cfg.relations.iter().cloned().map(|s| (s, RelOrigin::Configured)));
     let mut seen = HashSet::new();
-    specs.retain(|s| seen.insert((s.from_table.clone(), s.from_col.clone(), s.to_table.clone(), s.condition.clone())));
+    specs.retain(|(s, _)| {
+        seen.insert((s.from_table.clone(), s.from_col.clone(), s.to_table.clone(), s.condition.clone()))
+    });
     specs
 }
 
 /// A spec resolved to indexes: (from table, from col, to table, to col).
 struct Resolved<'a> {
     spec: &'a RelationSpec,
+    origin: RelOrigin,
     from: usize,
     from_col: usize,
     to: usize,
@@ -150,7 +159,11 @@ struct Resolved<'a> {
     condition: Option<(usize, String)>,
 }
 
-fn resolve<'a>(tables: &[Table], stripped: &[String], s: &'a RelationSpec) -> Option<Resolved<'a>> {
+fn resolve<'a>(
+    tables: &[Table],
+    stripped: &[String],
+    (s, origin): &'a (RelationSpec, RelOrigin),
+) -> Option<Resolved<'a>> {
     let find = |name: &str| {
         stripped
             .iter()
@@ -165,10 +178,10 @@ fn resolve<'a>(tables: &[Table], stripped: &[String], s: &'a RelationSpec) -> Op
         Some((c, v)) => Some((tables[from].column_index(c)?, v.clone())),
         None => None,
     };
-    Some(Resolved { spec: s, from, from_col, to, to_col, condition })
+    Some(Resolved { spec: s, origin: *origin, from, from_col, to, to_col, condition })
 }
 
-fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpec]) {
+fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[(RelationSpec, RelOrigin)]) {
     let resolved: Vec<Resolved> = specs.iter().filter_map(|s| resolve(tables, stripped, s)).collect();
     let mut added: Vec<(usize, Relation)> = Vec::new();
     for r in &resolved {
@@ -186,6 +199,7 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
                 Relation {
                     name,
                     kind: RelKind::BelongsTo,
+                    origin: r.origin,
                     local_col: r.from_col,
                     target: r.to,
                     target_col: r.to_col,
@@ -207,6 +221,7 @@ fn add_relations(tables: &mut [Table], stripped: &[String], specs: &[RelationSpe
             Relation {
                 name,
                 kind: RelKind::HasMany,
+                origin: r.origin,
                 local_col: r.to_col,
                 target: r.from,
                 target_col: r.from_col,

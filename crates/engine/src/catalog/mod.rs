@@ -22,5 +22,5 @@ pub mod sqlite;
 
 pub use build::{CatalogConfig, RESERVED, singular};
 pub use dialect::Dialect;
-pub use model::{Catalog, Column, ColumnKind, RelKind, Relation, Table, max_len_of};
+pub use model::{Catalog, Column, ColumnKind, RelKind, RelOrigin, Relation, Table, max_len_of};
 pub use pii::{Pii, pii_kind};

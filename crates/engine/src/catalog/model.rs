@@ -96,6 +96,8 @@ pub enum RelKind {
 pub struct Relation {
     pub name: String,
     pub kind: RelKind,
+    /// Where the relation comes from.
+    pub origin: RelOrigin,
     /// Column index in this table.
     pub local_col: usize,
     /// Table index of the target.
@@ -104,6 +106,25 @@ pub struct Relation {
     pub target_col: usize,
     /// Polymorphic discriminator: the target's column must equal this text.
     pub condition: Option<(usize, String)>,
+}
+
+/// Where a relation comes from: a foreign key the database declares, the
+/// built-in Perfex preset, or the configuration (`[[catalog.relations]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelOrigin {
+    Declared,
+    Preset,
+    Configured,
+}
+
+impl RelOrigin {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RelOrigin::Declared => "declared",
+            RelOrigin::Preset => "preset",
+            RelOrigin::Configured => "configured",
+        }
+    }
 }
 
 /// A table with everything the planner needs.

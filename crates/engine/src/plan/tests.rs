@@ -180,3 +180,40 @@ fn rendered_sql_per_dialect() {
         assert_eq!(sql.params().len(), 5, "every value bound, LIMIT and OFFSET too");
     }
 }
+
+#[test]
+fn relations_say_where_they_come_from() {
+    use crate::catalog::RelOrigin;
+    use crate::catalog::perfex::RelationSpec;
+    use crate::catalog::raw::RawForeignKey;
+    let mut raw = vec![
+        table("tblclients", "userid", &[("company", "varchar(191)")]),
+        table("tbloptions", "id", &[("name", "varchar(191)")]),
+        table("tblinvoices", "id", &[("clientid", "int"), ("sale_agent", "int")]),
+        table("tblstaff", "staffid", &[("email", "varchar(100)")]),
+        table("tblnotes", "id", &[("invoice", "int"), ("author", "int")]),
+    ];
+    raw[4].foreign_keys.push(RawForeignKey {
+        column: "invoice".into(),
+        ref_table: "tblinvoices".into(),
+        ref_column: "id".into(),
+    });
+    let configured = RelationSpec {
+        from_table: "notes".into(),
+        from_col: "author".into(),
+        to_table: "clients".into(),
+        to_col: "userid".into(),
+        has_many_name: None,
+        condition: None,
+    };
+    let cfg = CatalogConfig { prefix: "tbl".into(), relations: vec![configured], ..CatalogConfig::default() };
+    let c = Catalog::build(Dialect::Sqlite, raw, &cfg);
+    let origin = |resource: &str, rel: &str| {
+        let t = c.table(c.resource(resource).unwrap());
+        t.relation(rel).map(|r| r.origin).unwrap_or_else(|| panic!("{resource}.{rel}: {:?}", t.relations))
+    };
+    assert_eq!(origin("invoices", "client"), RelOrigin::Preset, "the Perfex preset");
+    assert_eq!(origin("notes", "invoice"), RelOrigin::Declared, "a declared foreign key");
+    assert_eq!(origin("invoices", "notes"), RelOrigin::Declared);
+    assert_eq!(origin("notes", "client"), RelOrigin::Configured, "[[catalog.relations]]");
+}

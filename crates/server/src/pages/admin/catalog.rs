@@ -26,6 +26,7 @@ pub async fn page(admin: Admin) -> Response {
                 "columns": t.columns.iter().map(|c| json!({"name": c.name, "sql_type": c.sql_type, "nullable": c.nullable, "secret": c.secret})).collect::<Vec<_>>(),
                 "relations": t.relations.iter().map(|r| json!({
                     "name": r.name, "kind": format!("{:?}", r.kind), "to": catalog.table(r.target).resource,
+                    "origin": r.origin.as_str(),
                     "on": format!("{} → {}", t.columns[r.local_col].name, catalog.table(r.target).columns[r.target_col].name),
                 })).collect::<Vec<_>>(),
             })

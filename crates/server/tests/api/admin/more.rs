@@ -411,3 +411,16 @@ each_dialect!(
     tokens_of_both_generations_work,
     editor_previews_saves_exports_and_deletes,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_page_says_where_each_relation_comes_from() {
+    let app = sqlite(crate::helpers::defaults).await;
+    let c = sign_in(&app).await;
+    let page = c.get(&format!("{ROOT}/catalog")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("<code>client</code> (BelongsTo → clients, clientid → userid, preset)"),
+        "{}",
+        page.text
+    );
+}

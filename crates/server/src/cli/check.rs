@@ -67,10 +67,12 @@ fn metrics_item(cfg: &Config) -> Item {
     item(
         "metrics listener private",
         m.is_none_or(|l| l.0.ip().is_loopback()),
-        format!(
-            "[server] metrics_listen is {}, reachable from the network; listen on 127.0.0.1 and let the Prometheus agent scrape locally (or firewall the port)",
-            m.map(|l| l.to_string()).unwrap_or_default()
-        ),
+        match m {
+            None => "[server] metrics_listen is off".to_string(),
+            Some(l) => format!(
+                "[server] metrics_listen is {l}: keep it on 127.0.0.1 and let the Prometheus agent scrape locally (or firewall the port)"
+            ),
+        },
     )
 }
 
